@@ -1,0 +1,40 @@
+# Curlew's plain entry points. Each target installs the Debian packages it needs when they are
+# missing (apt-get update first), so it works on a fresh Debian machine.
+
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# What building needs, and what the tests start (nginx) or call (openssl, for certificates).
+BUILD_PACKAGES := libcurl4-gnutls-dev libev-dev
+TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl
+
+.PHONY: test build deps-build deps-test clean
+
+define install_missing
+	@missing=""; \
+	for package in $(1); do \
+		dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-build:
+	$(call install_missing,$(BUILD_PACKAGES))
+
+deps-test:
+	$(call install_missing,$(TEST_PACKAGES))
+
+## Build the package in debug mode.
+build: deps-build
+	swift build
+
+## Run the whole test suite against real servers on loopback.
+test: deps-test
+	swift test --disable-xctest
+
+clean:
+	rm -rf .build

@@ -1,0 +1,3 @@
+// Every wrapper is `static inline` in include/CCurlew.h; SwiftPM needs one source file to build
+// the C target, and this is it.
+#include "CCurlew.h"

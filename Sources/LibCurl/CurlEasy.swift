@@ -1,0 +1,538 @@
+internal import CCurlew
+
+/// What a write or header callback tells libcurl to do with the bytes it was handed.
+public enum CurlWriteAction: Sendable {
+    /// The bytes were taken; go on.
+    case proceed
+    /// Pause receiving (`CURL_WRITEFUNC_PAUSE`); libcurl hands the same bytes again after
+    /// ``CurlEasy/pause(_:)`` resumes it.
+    case pause
+    /// Abort the transfer with ``CurlCode/writeError``.
+    case abort
+}
+
+/// What a read callback hands libcurl.
+public enum CurlReadAction: Sendable {
+    /// This many bytes were written into the buffer; 0 ends the upload.
+    case bytes(Int)
+    /// Nothing yet: pause sending (`CURL_READFUNC_PAUSE`) until ``CurlEasy/pause(_:)`` resumes.
+    case pause
+    /// Abort the transfer (`CURL_READFUNC_ABORT`, ``CurlCode/abortedByCallback``).
+    case abort
+}
+
+/// Transfer progress as the progress callback sees it (`CURLOPT_XFERINFOFUNCTION`).
+public struct CurlProgress: Sendable, Hashable {
+    /// Bytes expected to be received, or 0 when unknown.
+    public var downloadTotal: Int64
+    /// Bytes received so far.
+    public var downloadNow: Int64
+    /// Bytes expected to be sent, or 0 when unknown.
+    public var uploadTotal: Int64
+    /// Bytes sent so far.
+    public var uploadNow: Int64
+}
+
+/// The kind of text a debug callback receives (`curl_infotype`).
+public enum CurlDebugType: Int, Sendable {
+    /// `CURLINFO_TEXT`: libcurl's own notes, such as "Connected to …".
+    case text = 0
+    /// `CURLINFO_HEADER_IN`: a response head line.
+    case headerIn = 1
+    /// `CURLINFO_HEADER_OUT`: the request head.
+    case headerOut = 2
+    /// `CURLINFO_DATA_IN`: body bytes received.
+    case dataIn = 3
+    /// `CURLINFO_DATA_OUT`: body bytes sent.
+    case dataOut = 4
+    /// `CURLINFO_SSL_DATA_IN`: TLS bytes received.
+    case sslDataIn = 5
+    /// `CURLINFO_SSL_DATA_OUT`: TLS bytes sent.
+    case sslDataOut = 6
+}
+
+/// One libcurl easy handle: one transfer at a time, configured by typed options. PycURL's `Curl`.
+///
+/// The corresponding C type is `CURL`; the handle is made with `curl_easy_init`, gets
+/// `CURLOPT_NOSIGNAL` and an owned `CURLOPT_ERRORBUFFER` at once (and again after ``reset()``),
+/// and is freed with `curl_easy_cleanup` by ``close()`` or when the last reference goes.
+///
+/// ## Thread safety
+/// libcurl is thread-safe but has no internal synchronisation, so one thread uses a handle at a
+/// time: the type is not `Sendable`. Inside one of this handle's own callbacks the handle may be
+/// used (``pause(_:)``, ``getinfo(_:)-7wvux``); calling ``close()`` or ``perform()`` from there
+/// throws. A handle in an active transfer must not be touched from any other thread. NOSIGNAL is
+/// always on, since signals do not work in multi-threaded programs.
+public final class CurlEasy {
+    /// The C handle; `nil` once closed.
+    private(set) var handle: UnsafeMutableRawPointer?
+    /// `CURL_ERROR_SIZE` bytes owned by this object for `CURLOPT_ERRORBUFFER`; freed in `deinit`,
+    /// never before, because libcurl may write to it until `curl_easy_cleanup` returns.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Lists handed to libcurl by option: it reads them for as long as they are set.
+    private var lists: [UInt32: UnsafeMutablePointer<curl_slist>] = [:]
+    /// How many of this handle's callbacks are on the stack.
+    private var callbackDepth = 0
+    /// Whether ``perform()`` is on the stack.
+    private var isPerforming = false
+
+    private var writeFunction: ((UnsafeRawBufferPointer) -> CurlWriteAction)?
+    private var headerFunction: ((UnsafeRawBufferPointer) -> CurlWriteAction)?
+    private var readFunction: ((UnsafeMutableRawBufferPointer) -> CurlReadAction)?
+    private var progressFunction: ((CurlProgress) -> Bool)?
+    private var debugFunction: ((CurlDebugType, UnsafeRawBufferPointer) -> Void)?
+
+    /// The multi this handle is in, set by ``CurlMulti/add(_:)`` and cleared on removal; the
+    /// multi keeps the handle alive while it is there.
+    public internal(set) weak var multi: CurlMulti?
+    /// The share this handle uses (`CURLOPT_SHARE`); it is kept alive while attached.
+    public internal(set) var share: CurlShare?
+
+    /// Makes a handle with `curl_easy_init`, after `curl_global_init` (once per process).
+    /// - Throws: ``CurlError`` when libcurl cannot make a handle.
+    public init() throws {
+        try CurlGlobal.initialize()
+        guard let handle = curl_easy_init() else {
+            throw CurlError(.failedInit, detail: "curl_easy_init returned NULL")
+        }
+        self.handle = handle
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        applyDefaults(handle)
+    }
+
+    deinit {
+        // Only reached when no multi holds this handle (a multi keeps its handles alive).
+        if let handle {
+            share?.forget(self)
+            Self.cleanup(handle)
+        }
+        freeLists()
+        errorBuffer.deallocate()
+    }
+
+    /// Whether ``close()`` has run.
+    public var isClosed: Bool { handle == nil }
+
+    /// The error buffer's text for the last failure, or empty.
+    public var errorDetail: String { String(cString: errorBuffer) }
+
+    /// Options every handle carries: NOSIGNAL (no signals in a threaded process) and our buffer.
+    private func applyDefaults(_ handle: UnsafeMutableRawPointer) {
+        _ = ccurlew_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = ccurlew_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+    }
+
+    func liveHandle(_ call: String) throws(CurlError) -> UnsafeMutableRawPointer {
+        guard let handle else { throw CurlError.closed(call) }
+        return handle
+    }
+
+    private func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws(CurlError) {
+        guard code != CURLE_OK else { return }
+        let detail = errorDetail
+        throw CurlError(CurlCode(code), detail: detail.isEmpty ? what() : detail)
+    }
+
+    // MARK: - Life cycle
+
+    /// Runs the transfer to its end on this thread. PycURL's `Curl.perform()`.
+    ///
+    /// The corresponding C function is `curl_easy_perform`.
+    /// - Throws: ``CurlError`` with libcurl's code and the error buffer's detail. An HTTP error
+    ///   status is a success unless ``CurlEasyOption/failOnError`` is set.
+    public func perform() throws {
+        let handle = try liveHandle("perform")
+        guard callbackDepth == 0, !isPerforming else {
+            throw CurlError(.recursiveAPICall, detail: "cannot invoke perform() from inside this handle's own callback")
+        }
+        errorBuffer[0] = 0
+        isPerforming = true
+        defer { isPerforming = false }
+        try check(curl_easy_perform(handle), "curl_easy_perform failed")
+    }
+
+    /// Pauses or resumes the transfer in the given directions. PycURL's `Curl.pause(bitmask)`.
+    ///
+    /// The corresponding C function is `curl_easy_pause`. Resuming may deliver held data to the
+    /// callbacks before this call returns.
+    /// - Throws: ``CurlError`` when libcurl refuses (for example with no connection).
+    public func pause(_ directions: CurlPause) throws {
+        let handle = try liveHandle("pause")
+        try check(curl_easy_pause(handle, directions.rawValue), "curl_easy_pause failed")
+    }
+
+    /// Sets every option back to its default, keeping live connections, caches and the share.
+    /// PycURL's `Curl.reset()`.
+    ///
+    /// The corresponding C function is `curl_easy_reset`. Callbacks are dropped; NOSIGNAL and
+    /// the error buffer are set again.
+    public func reset() throws {
+        let handle = try liveHandle("reset")
+        guard callbackDepth == 0 else {
+            throw CurlError(.recursiveAPICall, detail: "cannot invoke reset() from inside this handle's own callback")
+        }
+        curl_easy_reset(handle)
+        applyDefaults(handle)
+        freeLists()
+        writeFunction = nil
+        headerFunction = nil
+        readFunction = nil
+        progressFunction = nil
+        debugFunction = nil
+        errorBuffer[0] = 0
+    }
+
+    /// Frees the handle; idempotent, and also run when the last reference goes. PycURL's
+    /// `Curl.close()`.
+    ///
+    /// The corresponding C function is `curl_easy_cleanup`. A handle in a multi is removed from
+    /// it first (`curl_multi_remove_handle`); a handle attached to a share is detached.
+    /// - Throws: ``CurlError`` with `.recursiveAPICall` from inside this handle's own callback or
+    ///   ``perform()``, or ``CurlMultiError`` when its multi refuses the removal; the handle then
+    ///   stays open.
+    public func close() throws {
+        guard let handle else { return }
+        guard callbackDepth == 0, !isPerforming else {
+            throw CurlError(.recursiveAPICall, detail: "cannot invoke close() while perform() or a callback of this handle is running")
+        }
+        if let multi { try multi.remove(self) }
+        share?.forget(self)
+        share = nil
+        self.handle = nil
+        Self.cleanup(handle)
+        freeLists()
+        writeFunction = nil
+        headerFunction = nil
+        readFunction = nil
+        progressFunction = nil
+        debugFunction = nil
+    }
+
+    /// `curl_easy_cleanup`, with the debug callback unset first: cleanup may log "closing
+    /// connection" through it, and this object may be in its `deinit`.
+    private static func cleanup(_ handle: UnsafeMutableRawPointer) {
+        _ = ccurlew_easy_setopt_long(handle, CURLOPT_VERBOSE, 0)
+        _ = ccurlew_easy_setopt_debug_callback(handle, CURLOPT_DEBUGFUNCTION, nil)
+        curl_easy_cleanup(handle)
+    }
+
+    private func freeLists() {
+        for list in lists.values { curl_slist_free_all(list) }
+        lists.removeAll()
+    }
+
+    // MARK: - Options
+
+    /// Sets a flag option. PycURL's `Curl.setopt(option, bool)`.
+    ///
+    /// The corresponding C function is `curl_easy_setopt` with a `long` of 0 or 1.
+    public func setopt(_ option: CurlEasyOption<Bool>, _ value: Bool) throws {
+        let handle = try liveHandle("setopt")
+        try check(ccurlew_easy_setopt_long(handle, option.option, value ? 1 : 0), "cannot set option \(option.rawValue)")
+    }
+
+    /// Sets a `long` option. PycURL's `Curl.setopt(option, int)`.
+    ///
+    /// The corresponding C function is `curl_easy_setopt` with a `long`.
+    public func setopt(_ option: CurlEasyOption<Int>, _ value: Int) throws {
+        let handle = try liveHandle("setopt")
+        try check(ccurlew_easy_setopt_long(handle, option.option, value), "cannot set option \(option.rawValue) to \(value)")
+    }
+
+    /// Sets a `curl_off_t` option. PycURL's `Curl.setopt(option, int)` for `*_LARGE` options.
+    ///
+    /// The corresponding C function is `curl_easy_setopt` with a `curl_off_t`.
+    public func setopt(_ option: CurlEasyOption<Int64>, _ value: Int64) throws {
+        let handle = try liveHandle("setopt")
+        try check(ccurlew_easy_setopt_off_t(handle, option.option, curl_off_t(value)), "cannot set option \(option.rawValue) to \(value)")
+    }
+
+    /// Sets a string option, or back to its default with `nil`. PycURL's `Curl.setopt(option, str)`
+    /// and `Curl.unsetopt(option)`.
+    ///
+    /// The corresponding C function is `curl_easy_setopt` with a `char *`, which libcurl copies.
+    /// - Throws: ``CurlError`` with `.badFunctionArgument` when the string holds a NUL byte (it
+    ///   would be cut there), or libcurl's code when it rejects the value.
+    public func setopt(_ option: CurlEasyOption<String>, _ value: String?) throws {
+        let handle = try liveHandle("setopt")
+        guard let value else {
+            try check(ccurlew_easy_setopt_string(handle, option.option, nil), "cannot unset option \(option.rawValue)")
+            return
+        }
+        guard !value.utf8.contains(0) else {
+            throw CurlError(.badFunctionArgument, detail: "the value for option \(option.name ?? "\(option.rawValue)") contains a NUL byte")
+        }
+        try check(ccurlew_easy_setopt_string(handle, option.option, value), "cannot set option \(option.name ?? "\(option.rawValue)")")
+    }
+
+    /// Sets a list option (request headers, resolve entries, …); an empty list unsets it.
+    /// PycURL's `Curl.setopt(option, list)`.
+    ///
+    /// The corresponding C function is `curl_easy_setopt` with a `struct curl_slist *`, which
+    /// libcurl does not copy: this handle keeps the list until it is replaced, reset or closed.
+    public func setopt(_ option: CurlEasyOption<[String]>, _ value: [String]) throws {
+        let handle = try liveHandle("setopt")
+        let list = try CurlSList(value).take()
+        let code = ccurlew_easy_setopt_slist(handle, option.option, list)
+        guard code == CURLE_OK else {
+            curl_slist_free_all(list)
+            try check(code, "cannot set list option \(option.rawValue)")
+            return
+        }
+        let old = lists.removeValue(forKey: option.rawValue)
+        if let list { lists[option.rawValue] = list }
+        if let old { curl_slist_free_all(old) }
+    }
+
+    /// Sets a blob option (certificates and keys in memory). PycURL's `Curl.setopt(option, bytes)`.
+    ///
+    /// The corresponding C function is `curl_easy_setopt` with a `struct curl_blob *` flagged
+    /// `CURL_BLOB_COPY`.
+    public func setopt(_ option: CurlEasyOption<[UInt8]>, _ value: [UInt8]) throws {
+        let handle = try liveHandle("setopt")
+        let code = value.withUnsafeBytes { ccurlew_easy_setopt_blob(handle, option.option, $0.baseAddress, $0.count) }
+        try check(code, "cannot set blob option \(option.rawValue)")
+    }
+
+    /// Attaches this handle to a share, or detaches it with `nil`. PycURL's
+    /// `Curl.setopt(pycurl.SHARE, share)`.
+    ///
+    /// The corresponding C function is `curl_easy_setopt(CURLOPT_SHARE)`.
+    /// - Throws: ``CurlShareError`` with `.invalid` when the share is closed, ``CurlError`` when
+    ///   libcurl refuses (for example during a transfer).
+    public func setShare(_ newShare: CurlShare?) throws {
+        let handle = try liveHandle("setShare")
+        if let newShare, newShare === share { return }
+        try newShare?.attach(self) {
+            let code = ccurlew_easy_setopt_share(handle, $0)
+            guard code == CURLE_OK else { throw CurlError(CurlCode(code), detail: "cannot set CURLOPT_SHARE") }
+        }
+        if newShare == nil {
+            try check(ccurlew_easy_setopt_share(handle, nil), "cannot clear CURLOPT_SHARE")
+        }
+        share?.forget(self)
+        share = newShare
+    }
+
+    /// Clears `CURLOPT_SHARE` for ``CurlShare/close()``, which has already dropped its record.
+    func detachFromClosingShare() {
+        if let handle { _ = ccurlew_easy_setopt_share(handle, nil) }
+        share = nil
+    }
+
+    // MARK: - Callbacks
+
+    /// Sets the function that receives body bytes, or restores libcurl's default (stdout) with
+    /// `nil`. PycURL's `setopt(WRITEFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLOPT_WRITEFUNCTION` and `CURLOPT_WRITEDATA`.
+    public func setWriteFunction(_ function: ((UnsafeRawBufferPointer) -> CurlWriteAction)?) throws {
+        let handle = try liveHandle("setWriteFunction")
+        writeFunction = function
+        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, function == nil ? nil : curlewWriteCallback), "cannot set CURLOPT_WRITEFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_WRITEDATA")
+    }
+
+    /// Sets the function that receives each response head line (status line included, CRLF
+    /// kept). PycURL's `setopt(HEADERFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLOPT_HEADERFUNCTION` and `CURLOPT_HEADERDATA`.
+    public func setHeaderFunction(_ function: ((UnsafeRawBufferPointer) -> CurlWriteAction)?) throws {
+        let handle = try liveHandle("setHeaderFunction")
+        headerFunction = function
+        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, function == nil ? nil : curlewHeaderCallback), "cannot set CURLOPT_HEADERFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_HEADERDATA")
+    }
+
+    /// Sets the function that fills upload buffers. PycURL's `setopt(READFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLOPT_READFUNCTION` and `CURLOPT_READDATA`.
+    public func setReadFunction(_ function: ((UnsafeMutableRawBufferPointer) -> CurlReadAction)?) throws {
+        let handle = try liveHandle("setReadFunction")
+        readFunction = function
+        try check(ccurlew_easy_setopt_read_callback(handle, CURLOPT_READFUNCTION, function == nil ? nil : curlewReadCallback), "cannot set CURLOPT_READFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_READDATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_READDATA")
+    }
+
+    /// Sets the progress function, which returns `false` to abort with
+    /// ``CurlCode/abortedByCallback``; setting one turns `CURLOPT_NOPROGRESS` off, `nil` turns
+    /// it back on. PycURL's `setopt(XFERINFOFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLOPT_XFERINFOFUNCTION` and `CURLOPT_XFERINFODATA`.
+    public func setProgressFunction(_ function: ((CurlProgress) -> Bool)?) throws {
+        let handle = try liveHandle("setProgressFunction")
+        progressFunction = function
+        try check(ccurlew_easy_setopt_xferinfo_callback(handle, CURLOPT_XFERINFOFUNCTION, function == nil ? nil : curlewProgressCallback), "cannot set CURLOPT_XFERINFOFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_XFERINFODATA")
+        try check(ccurlew_easy_setopt_long(handle, CURLOPT_NOPROGRESS, function == nil ? 1 : 0), "cannot set CURLOPT_NOPROGRESS")
+    }
+
+    /// Sets the debug function, which sees libcurl's trace; setting one turns `CURLOPT_VERBOSE`
+    /// on, `nil` turns it off. PycURL's `setopt(DEBUGFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLOPT_DEBUGFUNCTION` and `CURLOPT_DEBUGDATA`.
+    public func setDebugFunction(_ function: ((CurlDebugType, UnsafeRawBufferPointer) -> Void)?) throws {
+        let handle = try liveHandle("setDebugFunction")
+        debugFunction = function
+        try check(ccurlew_easy_setopt_debug_callback(handle, CURLOPT_DEBUGFUNCTION, function == nil ? nil : curlewDebugCallback), "cannot set CURLOPT_DEBUGFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_DEBUGDATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_DEBUGDATA")
+        try check(ccurlew_easy_setopt_long(handle, CURLOPT_VERBOSE, function == nil ? 0 : 1), "cannot set CURLOPT_VERBOSE")
+    }
+
+    /// The pointer handed to libcurl as callback data. Unretained: libcurl calls back only from
+    /// inside calls on this handle or on the multi holding it (which keeps it alive), and
+    /// `close()`/`reset()`/`deinit` end every registration before the object can go.
+    private var opaqueSelf: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+
+    /// Runs `body` marked as inside one of this handle's callbacks.
+    @inline(__always)
+    private func inCallback<R>(_ body: () -> R) -> R {
+        callbackDepth += 1
+        defer { callbackDepth -= 1 }
+        return body()
+    }
+
+    fileprivate func deliverWrite(_ bytes: UnsafeRawBufferPointer, header: Bool) -> Int {
+        guard let function = header ? headerFunction : writeFunction else { return bytes.count }
+        switch inCallback({ function(bytes) }) {
+        case .proceed: return bytes.count
+        case .pause: return Int(CURL_WRITEFUNC_PAUSE)
+        case .abort: return bytes.count == 0 ? 1 : 0
+        }
+    }
+
+    fileprivate func deliverRead(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let readFunction else { return Int(CURL_READFUNC_ABORT) }
+        switch inCallback({ readFunction(buffer) }) {
+        case .bytes(let count) where count >= 0 && count <= buffer.count: return count
+        case .bytes: return Int(CURL_READFUNC_ABORT)  // a count outside the buffer is a bug: never let libcurl read past it
+        case .pause: return Int(CURL_READFUNC_PAUSE)
+        case .abort: return Int(CURL_READFUNC_ABORT)
+        }
+    }
+
+    fileprivate func deliverProgress(_ progress: CurlProgress) -> Int32 {
+        guard let progressFunction else { return 0 }
+        return inCallback({ progressFunction(progress) }) ? 0 : 1
+    }
+
+    fileprivate func deliverDebug(_ type: CurlDebugType, _ bytes: UnsafeRawBufferPointer) {
+        guard let debugFunction else { return }
+        inCallback { debugFunction(type, bytes) }
+    }
+
+    // MARK: - Info
+
+    /// A `long` result of the last transfer. PycURL's `Curl.getinfo(option)`.
+    ///
+    /// The corresponding C function is `curl_easy_getinfo`.
+    public func getinfo(_ info: CurlInfo<Int>) throws -> Int {
+        let handle = try liveHandle("getinfo")
+        var value = 0
+        try check(ccurlew_easy_getinfo_long(handle, info.info, &value), "cannot read info \(info.rawValue)")
+        return value
+    }
+
+    /// A `curl_off_t` result of the last transfer (sizes, microsecond times).
+    ///
+    /// The corresponding C function is `curl_easy_getinfo`.
+    public func getinfo(_ info: CurlInfo<Int64>) throws -> Int64 {
+        let handle = try liveHandle("getinfo")
+        var value: curl_off_t = 0
+        try check(ccurlew_easy_getinfo_off_t(handle, info.info, &value), "cannot read info \(info.rawValue)")
+        return Int64(value)
+    }
+
+    /// A `double` result of the last transfer (times in seconds).
+    ///
+    /// The corresponding C function is `curl_easy_getinfo`.
+    public func getinfo(_ info: CurlInfo<Double>) throws -> Double {
+        let handle = try liveHandle("getinfo")
+        var value = 0.0
+        try check(ccurlew_easy_getinfo_double(handle, info.info, &value), "cannot read info \(info.rawValue)")
+        return value
+    }
+
+    /// A string result of the last transfer, or `nil` when libcurl has none.
+    ///
+    /// The corresponding C function is `curl_easy_getinfo`.
+    public func getinfo(_ info: CurlInfo<String?>) throws -> String? {
+        let handle = try liveHandle("getinfo")
+        var value: UnsafeMutablePointer<CChar>?
+        try check(ccurlew_easy_getinfo_string(handle, info.info, &value), "cannot read info \(info.rawValue)")
+        return value.map { String(cString: $0) }
+    }
+
+    /// A list result (cookies, engines); the list libcurl returns is freed here.
+    ///
+    /// The corresponding C function is `curl_easy_getinfo`, then `curl_slist_free_all`.
+    public func getinfo(_ info: CurlInfo<[String]>) throws -> [String] {
+        let handle = try liveHandle("getinfo")
+        var list: UnsafeMutablePointer<curl_slist>?
+        try check(ccurlew_easy_getinfo_slist(handle, info.info, &list), "cannot read info \(info.rawValue)")
+        defer { curl_slist_free_all(list) }
+        return CurlSList.strings(of: list)
+    }
+
+    /// The TLS session behind the last transfer, or `nil` when it used none.
+    ///
+    /// The corresponding C function is `curl_easy_getinfo(CURLINFO_TLS_SSL_PTR)`.
+    public func tlsSession() throws -> CurlTLSSession? {
+        let handle = try liveHandle("tlsSession")
+        var info: UnsafeMutablePointer<curl_tlssessioninfo>?
+        try check(ccurlew_easy_getinfo_tls_session(handle, &info), "cannot read CURLINFO_TLS_SSL_PTR")
+        guard let info, info.pointee.backend != CURLSSLBACKEND_NONE else { return nil }
+        return CurlTLSSession(backend: Int(info.pointee.backend.rawValue), internals: info.pointee.internals)
+    }
+
+    /// The socket of the last transfer's connection, or `nil` (`CURLINFO_ACTIVESOCKET`).
+    ///
+    /// The corresponding C function is `curl_easy_getinfo(CURLINFO_ACTIVESOCKET)`.
+    public func activeSocket() throws -> Int32? {
+        let handle = try liveHandle("activeSocket")
+        var socket: curl_socket_t = CURL_SOCKET_BAD
+        try check(ccurlew_easy_getinfo_socket(handle, CURLINFO_ACTIVESOCKET, &socket), "cannot read CURLINFO_ACTIVESOCKET")
+        return socket == CURL_SOCKET_BAD ? nil : socket
+    }
+}
+
+extension CurlCode {
+    /// `CURLE_FAILED_INIT`.
+    public static let failedInit = CurlCode(rawValue: 2)
+}
+
+// The C trampolines. Each receives the unretained `CurlEasy` given as its DATA option (see
+// `opaqueSelf`) and only borrows it for the call.
+
+private let curlewWriteCallback: curl_write_callback = { data, size, count, userdata in
+    guard let userdata else { return 0 }
+    let bytes = UnsafeRawBufferPointer(start: data, count: size * count)
+    return Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue().deliverWrite(bytes, header: false)
+}
+
+private let curlewHeaderCallback: curl_write_callback = { data, size, count, userdata in
+    guard let userdata else { return 0 }
+    let bytes = UnsafeRawBufferPointer(start: data, count: size * count)
+    return Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue().deliverWrite(bytes, header: true)
+}
+
+private let curlewReadCallback: curl_read_callback = { data, size, count, userdata in
+    guard let userdata else { return Int(CURL_READFUNC_ABORT) }
+    let buffer = UnsafeMutableRawBufferPointer(start: data, count: size * count)
+    return Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue().deliverRead(buffer)
+}
+
+private let curlewProgressCallback: curl_xferinfo_callback = { userdata, downloadTotal, downloadNow, uploadTotal, uploadNow in
+    guard let userdata else { return 0 }
+    let progress = CurlProgress(downloadTotal: Int64(downloadTotal), downloadNow: Int64(downloadNow),
+                                uploadTotal: Int64(uploadTotal), uploadNow: Int64(uploadNow))
+    return Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue().deliverProgress(progress)
+}
+
+private let curlewDebugCallback: curl_debug_callback = { _, type, data, size, userdata in
+    guard let userdata, let kind = CurlDebugType(rawValue: Int(type.rawValue)) else { return 0 }
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue().deliverDebug(kind, bytes)
+    return 0
+}

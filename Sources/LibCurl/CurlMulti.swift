@@ -1,0 +1,443 @@
+internal import CCurlew
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// What ``CurlMulti/infoRead(max:)`` returns: PycURL's `(queued, succeeded, failed)`.
+public struct CurlInfoReadResult {
+    /// Messages still queued after this read.
+    public var queued: Int
+    /// Handles whose transfer completed with `CURLE_OK` (an HTTP error status included).
+    public var succeeded: [CurlEasy]
+    /// Handles whose transfer failed, with libcurl's code and the message (the handle's error
+    /// buffer, or libcurl's text for the code when the buffer is empty).
+    public var failed: [(easy: CurlEasy, code: CurlCode, message: String)]
+}
+
+/// The sockets ``CurlMulti/fdset()`` reports, ready for `select`.
+public struct CurlFDSet: Sendable, Hashable {
+    /// Sockets to watch for reading.
+    public var read: [Int32]
+    /// Sockets to watch for writing.
+    public var write: [Int32]
+    /// Sockets to watch for exceptions.
+    public var exception: [Int32]
+}
+
+/// A libcurl multi handle: many transfers driven together. PycURL's `CurlMulti`.
+///
+/// The corresponding C type is `CURLM`, made with `curl_multi_init` and freed with
+/// `curl_multi_cleanup` by ``close()`` or when the last reference goes. It can be driven by
+/// ``perform()`` with ``select(timeout:)``, or by ``socketAction(_:events:)`` fed by the socket
+/// and timer functions (``setopt(_:_:)-1j7yx``).
+///
+/// ``add(_:)`` keeps an easy handle alive until it is removed. ``close()`` removes every handle,
+/// and closes them too when the multi was made with `closeHandles: true`.
+///
+/// ## Thread safety
+/// One thread uses a multi, and the easy handles in it, at a time: the type is not `Sendable`.
+/// Inside this multi's own socket or timer function, ``assign(_:_:)`` and ``unassign(_:)`` may be
+/// called; ``close()``, ``perform()``, ``socketAction(_:events:)``, ``socketAll()``, ``add(_:)``
+/// and ``remove(_:)`` throw ``CurlMultiError`` with `.recursiveAPICall` and leave the multi as
+/// it was.
+public final class CurlMulti {
+    /// The socket function: `(what, socket, easy, socketData)`. `easy` is `nil` when libcurl
+    /// acts for one of its own internal handles; `socketData` is what ``assign(_:_:)`` set.
+    public typealias SocketFunction = (_ what: CurlPoll, _ socket: Int32, _ easy: CurlEasy?, _ socketData: AnyObject?) -> Void
+    /// The timer function: the milliseconds until libcurl wants a timeout action, or -1 to stop
+    /// the timer.
+    public typealias TimerFunction = (_ timeoutMS: Int) -> Void
+
+    /// `CURL_SOCKET_TIMEOUT`: the socket to pass to ``socketAction(_:events:)`` when the timer fires.
+    public static let socketTimeout: Int32 = -1
+
+    /// PycURL's `close_handles`: whether ``close()`` also closes the handles it removes.
+    public let closeHandles: Bool
+
+    /// The C handle; `nil` once closed.
+    private(set) var handle: UnsafeMutableRawPointer?
+    /// The handles in this multi, by their C handle: they are kept alive while here.
+    private var easies: [UnsafeMutableRawPointer: CurlEasy] = [:]
+    /// The objects assigned to sockets, kept alive until unassigned, replaced, the socket is
+    /// removed, or the multi is closed. libcurl holds the unretained pointer; we look objects up
+    /// here rather than dereference it.
+    private var assignments: [Int32: AnyObject] = [:]
+    private var socketFunction: SocketFunction?
+    private var timerFunction: TimerFunction?
+    /// How many of this multi's socket or timer functions are on the stack.
+    private var callbackDepth = 0
+
+    /// Makes a multi handle with `curl_multi_init`.
+    ///
+    /// - Parameter closeHandles: PycURL's `close_handles`: whether ``close()`` closes the easy
+    ///   handles it removes (they are always removed).
+    /// - Throws: ``CurlError`` when libcurl cannot initialise, ``CurlMultiError`` when it cannot
+    ///   make the handle.
+    public init(closeHandles: Bool = false) throws {
+        try CurlGlobal.initialize()
+        guard let handle = curl_multi_init() else {
+            throw CurlMultiError(.outOfMemory, detail: "curl_multi_init returned NULL")
+        }
+        self.closeHandles = closeHandles
+        self.handle = handle
+    }
+
+    deinit {
+        guard let handle else { return }
+        // The functions are not called from here: this object is going away.
+        _ = ccurlew_multi_setopt_socket_callback(handle, nil)
+        _ = ccurlew_multi_setopt_timer_callback(handle, nil)
+        for (easyHandle, easy) in easies {
+            _ = curl_multi_remove_handle(handle, easyHandle)
+            if closeHandles { try? easy.close() }
+        }
+        _ = curl_multi_cleanup(handle)
+    }
+
+    /// Whether ``close()`` has run.
+    public var isClosed: Bool { handle == nil }
+
+    /// How many easy handles are in this multi.
+    public var count: Int { easies.count }
+
+    private func liveHandle(_ call: String) throws(CurlMultiError) -> UnsafeMutableRawPointer {
+        guard let handle else { throw CurlMultiError(.badHandle, detail: "cannot invoke \(call)(): the CurlMulti is closed") }
+        return handle
+    }
+
+    /// The handle, for a call that libcurl forbids from inside this multi's callbacks.
+    private func outsideCallbacks(_ call: String) throws(CurlMultiError) -> UnsafeMutableRawPointer {
+        let handle = try liveHandle(call)
+        guard callbackDepth == 0 else {
+            throw CurlMultiError(.recursiveAPICall, detail: "cannot invoke \(call)() from inside this CurlMulti's socket or timer function")
+        }
+        return handle
+    }
+
+    private func check(_ code: CURLMcode, _ what: @autoclosure () -> String) throws(CurlMultiError) {
+        guard code != CURLM_OK else { return }
+        throw CurlMultiError(CurlMultiCode(code), detail: what())
+    }
+
+    // MARK: - Handles
+
+    /// Adds an easy handle; the multi keeps it alive until it is removed. PycURL's `add_handle`.
+    ///
+    /// The corresponding C function is `curl_multi_add_handle`.
+    /// - Throws: ``CurlMultiError``: `.badEasyHandle` for a closed handle, `.addedAlready` for
+    ///   one in a multi, `.recursiveAPICall` from inside a callback.
+    public func add(_ easy: CurlEasy) throws {
+        let handle = try outsideCallbacks("add")
+        guard let easyHandle = easy.handle else {
+            throw CurlMultiError(.badEasyHandle, detail: "cannot add a closed CurlEasy")
+        }
+        guard easy.multi == nil else {
+            throw CurlMultiError(.addedAlready, detail: "the CurlEasy is already in a CurlMulti")
+        }
+        // Recorded before the call: add_handle runs the timer function synchronously.
+        easies[easyHandle] = easy
+        easy.multi = self
+        let code = curl_multi_add_handle(handle, easyHandle)
+        if code != CURLM_OK {
+            easies[easyHandle] = nil
+            easy.multi = nil
+            throw CurlMultiError(CurlMultiCode(code), detail: "curl_multi_add_handle failed")
+        }
+    }
+
+    /// Removes an easy handle, leaving it open. PycURL's `remove_handle`.
+    ///
+    /// The corresponding C function is `curl_multi_remove_handle`.
+    /// - Throws: ``CurlMultiError``: `.badEasyHandle` when the handle is not in this multi,
+    ///   `.recursiveAPICall` from inside a callback.
+    public func remove(_ easy: CurlEasy) throws {
+        let handle = try outsideCallbacks("remove")
+        guard let easyHandle = easy.handle, easies[easyHandle] === easy else {
+            throw CurlMultiError(.badEasyHandle, detail: "the CurlEasy is not in this CurlMulti")
+        }
+        try check(curl_multi_remove_handle(handle, easyHandle), "curl_multi_remove_handle failed")
+        easies[easyHandle] = nil
+        easy.multi = nil
+    }
+
+    /// Whether `easy` is in this multi.
+    public func contains(_ easy: CurlEasy) -> Bool {
+        guard let easyHandle = easy.handle else { return false }
+        return easies[easyHandle] === easy
+    }
+
+    /// The handle for a C easy handle libcurl passed us, or `nil` for one of its internal ones.
+    func easy(for easyHandle: UnsafeMutableRawPointer?) -> CurlEasy? {
+        easyHandle.flatMap { easies[$0] }
+    }
+
+    /// Removes every handle and frees the multi; idempotent, and also run when the last
+    /// reference goes (without calling the socket and timer functions then). PycURL's
+    /// `CurlMulti.close()`.
+    ///
+    /// The corresponding C function is `curl_multi_cleanup`, after `curl_multi_remove_handle`
+    /// for each handle. With `closeHandles` the removed handles are closed.
+    /// - Throws: ``CurlMultiError`` with `.recursiveAPICall` from inside this multi's socket or
+    ///   timer function; the multi then stays open.
+    public func close() throws {
+        guard handle != nil else { return }
+        let handle = try outsideCallbacks("close")
+        for (easyHandle, easy) in easies {
+            _ = curl_multi_remove_handle(handle, easyHandle)
+            easy.multi = nil
+        }
+        let removed = Array(easies.values)
+        easies.removeAll()
+        if closeHandles {
+            for easy in removed { try? easy.close() }
+        }
+        // The functions may still see CURL_POLL_REMOVE for cached connections here.
+        _ = curl_multi_cleanup(handle)
+        self.handle = nil
+        assignments.removeAll()
+        socketFunction = nil
+        timerFunction = nil
+    }
+
+    // MARK: - Driving transfers
+
+    /// Runs whatever can run now without waiting. PycURL's `perform()`.
+    ///
+    /// The corresponding C function is `curl_multi_perform`.
+    /// - Returns: How many transfers are still running.
+    public func perform() throws -> Int {
+        let handle = try outsideCallbacks("perform")
+        var running: Int32 = 0
+        try check(curl_multi_perform(handle, &running), "curl_multi_perform failed")
+        return Int(running)
+    }
+
+    /// Tells libcurl that `socket` had `events`, or, with ``socketTimeout``, that its timer
+    /// fired. PycURL's `socket_action(sock_fd, ev_bitmask)`.
+    ///
+    /// The corresponding C function is `curl_multi_socket_action`.
+    /// - Returns: How many transfers are still running. A drop does not say which transfer
+    ///   finished: read ``infoRead(max:)``.
+    public func socketAction(_ socket: Int32, events: CurlSelect) throws -> Int {
+        let handle = try outsideCallbacks("socketAction")
+        var running: Int32 = 0
+        try check(curl_multi_socket_action(handle, socket, events.rawValue, &running), "curl_multi_socket_action failed")
+        return Int(running)
+    }
+
+    /// Acts on every socket. PycURL's `socket_all()`.
+    ///
+    /// The corresponding C function is `curl_multi_socket_all` (deprecated in libcurl).
+    /// - Returns: How many transfers are still running.
+    public func socketAll() throws -> Int {
+        let handle = try outsideCallbacks("socketAll")
+        var running: Int32 = 0
+        try check(ccurlew_multi_socket_all(handle, &running), "curl_multi_socket_all failed")
+        return Int(running)
+    }
+
+    /// Reads up to `max` completion messages. PycURL's `info_read([max_objects])`.
+    ///
+    /// The corresponding C function is `curl_multi_info_read`. Handles stay in the multi:
+    /// remove them to reuse them.
+    public func infoRead(max: Int = 1000) throws -> CurlInfoReadResult {
+        let handle = try liveHandle("infoRead")
+        var result = CurlInfoReadResult(queued: 0, succeeded: [], failed: [])
+        var read = 0
+        while read < max {
+            var queued: Int32 = 0
+            guard let message = curl_multi_info_read(handle, &queued) else {
+                result.queued = 0
+                break
+            }
+            result.queued = Int(queued)
+            guard message.pointee.msg == CURLMSG_DONE, let easy = easy(for: message.pointee.easy_handle) else { continue }
+            read += 1
+            let code = CurlCode(message.pointee.data.result)
+            if code == .ok {
+                result.succeeded.append(easy)
+            } else {
+                let detail = easy.errorDetail
+                result.failed.append((easy, code, detail.isEmpty ? code.message : detail))
+            }
+        }
+        return result
+    }
+
+    /// How long until libcurl wants ``socketAction(_:events:)`` with ``socketTimeout`` (or
+    /// ``perform()``), in milliseconds; -1 when it has no timeout. PycURL's `timeout()`.
+    ///
+    /// The corresponding C function is `curl_multi_timeout`.
+    public func timeout() throws -> Int {
+        let handle = try liveHandle("timeout")
+        var milliseconds = -1
+        try check(curl_multi_timeout(handle, &milliseconds), "curl_multi_timeout failed")
+        return milliseconds
+    }
+
+    /// The sockets to wait on before the next ``perform()``. PycURL's `fdset()`.
+    ///
+    /// The corresponding C function is `curl_multi_fdset`. Sockets numbered `FD_SETSIZE` (1024)
+    /// or more are not reported; drive such a multi with ``socketAction(_:events:)``.
+    public func fdset() throws -> CurlFDSet {
+        let handle = try liveHandle("fdset")
+        var readSet = fd_set(), writeSet = fd_set(), exceptionSet = fd_set()
+        ccurlew_fd_zero(&readSet)
+        ccurlew_fd_zero(&writeSet)
+        ccurlew_fd_zero(&exceptionSet)
+        var maxFD: Int32 = -1
+        try check(curl_multi_fdset(handle, &readSet, &writeSet, &exceptionSet, &maxFD), "curl_multi_fdset failed")
+        var result = CurlFDSet(read: [], write: [], exception: [])
+        guard maxFD >= 0 else { return result }
+        for fd in 0...maxFD {
+            if ccurlew_fd_isset(fd, &readSet) != 0 { result.read.append(fd) }
+            if ccurlew_fd_isset(fd, &writeSet) != 0 { result.write.append(fd) }
+            if ccurlew_fd_isset(fd, &exceptionSet) != 0 { result.exception.append(fd) }
+        }
+        return result
+    }
+
+    /// Waits up to `timeout` seconds for activity on this multi's sockets. PycURL's
+    /// `select([timeout])`.
+    ///
+    /// The corresponding C functions are `curl_multi_fdset` and `select`. When libcurl has no
+    /// socket to wait on yet (resolving, for example), it sleeps for the shorter of `timeout`
+    /// and 100 ms, as libcurl's documentation advises, and returns 0.
+    /// - Returns: The number of ready sockets, 0 on timeout.
+    public func select(timeout: Double) throws -> Int {
+        let handle = try liveHandle("select")
+        var readSet = fd_set(), writeSet = fd_set(), exceptionSet = fd_set()
+        ccurlew_fd_zero(&readSet)
+        ccurlew_fd_zero(&writeSet)
+        ccurlew_fd_zero(&exceptionSet)
+        var maxFD: Int32 = -1
+        try check(curl_multi_fdset(handle, &readSet, &writeSet, &exceptionSet, &maxFD), "curl_multi_fdset failed")
+        let seconds = Swift.max(0, timeout)
+        if maxFD < 0 {
+            let wait = Swift.min(seconds, 0.1)
+            usleep(useconds_t(wait * 1_000_000))
+            return 0
+        }
+        var interval = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
+        let ready = Glibc.select(maxFD + 1, &readSet, &writeSet, &exceptionSet, &interval)
+        if ready < 0 {
+            if errno == EINTR { return 0 }
+            throw CurlMultiError(.internalError, detail: "select failed: errno \(errno)")
+        }
+        return Int(ready)
+    }
+
+    // MARK: - Options
+
+    /// Sets a `long` option. PycURL's `setopt(M_…, int)`.
+    ///
+    /// The corresponding C function is `curl_multi_setopt`.
+    public func setopt(_ option: CurlMultiOption<Int>, _ value: Int) throws {
+        let handle = try liveHandle("setopt")
+        try check(ccurlew_multi_setopt_long(handle, option.option, value), "cannot set multi option \(option.rawValue) to \(value)")
+    }
+
+    /// Sets or clears the socket function. PycURL's `setopt(M_SOCKETFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLMOPT_SOCKETFUNCTION` and `CURLMOPT_SOCKETDATA` (the
+    /// latter is this multi's own). The function must not call the driving calls listed in the
+    /// type's thread-safety notes; it may call ``assign(_:_:)``.
+    public func setopt(_ option: CurlMultiOption<SocketFunction?>, _ function: SocketFunction?) throws {
+        let handle = try liveHandle("setopt")
+        socketFunction = function
+        try check(ccurlew_multi_setopt_socket_callback(handle, function == nil ? nil : curlewSocketCallback), "cannot set CURLMOPT_SOCKETFUNCTION")
+        try check(ccurlew_multi_setopt_pointer(handle, CURLMOPT_SOCKETDATA, function == nil ? nil : opaqueSelf), "cannot set CURLMOPT_SOCKETDATA")
+    }
+
+    /// Sets or clears the timer function. PycURL's `setopt(M_TIMERFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLMOPT_TIMERFUNCTION` and `CURLMOPT_TIMERDATA` (the
+    /// latter is this multi's own). Do not call ``socketAction(_:events:)`` from inside it:
+    /// arm a timer, and call it when the timer fires.
+    public func setopt(_ option: CurlMultiOption<TimerFunction?>, _ function: TimerFunction?) throws {
+        let handle = try liveHandle("setopt")
+        timerFunction = function
+        try check(ccurlew_multi_setopt_timer_callback(handle, function == nil ? nil : curlewTimerCallback), "cannot set CURLMOPT_TIMERFUNCTION")
+        try check(ccurlew_multi_setopt_pointer(handle, CURLMOPT_TIMERDATA, function == nil ? nil : opaqueSelf), "cannot set CURLMOPT_TIMERDATA")
+    }
+
+    /// The pointer handed to libcurl as SOCKETDATA and TIMERDATA. Unretained: libcurl calls the
+    /// functions only from inside calls on this multi, and `deinit` unsets them before cleanup.
+    private var opaqueSelf: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+
+    // MARK: - Socket assignments
+
+    /// Associates `object` with `socket`; the multi keeps it alive until it is unassigned or
+    /// replaced, the socket is removed (after the socket function sees ``CurlPoll/remove``), or
+    /// the multi is closed. `nil` clears the association. PycURL's `assign(sock_fd, object)`.
+    ///
+    /// The corresponding C function is `curl_multi_assign`. It may be called from inside the
+    /// socket function; the `socketData` already passed to that call does not change.
+    /// - Throws: ``CurlMultiError`` with `.badSocket` when libcurl does not know the socket.
+    public func assign(_ socket: Int32, _ object: AnyObject?) throws {
+        let handle = try liveHandle("assign")
+        let pointer = object.map { Unmanaged.passUnretained($0).toOpaque() }
+        try check(curl_multi_assign(handle, socket, pointer), "curl_multi_assign(\(socket)) failed")
+        assignments[socket] = object
+    }
+
+    /// Clears the association for `socket`, releasing the object. PycURL's `unassign(sock_fd)`,
+    /// the same as `assign(socket, nil)`.
+    ///
+    /// The corresponding C function is `curl_multi_assign` with `NULL`.
+    public func unassign(_ socket: Int32) throws {
+        try assign(socket, nil)
+    }
+
+    /// The object assigned to `socket`, if any.
+    public func assigned(to socket: Int32) -> AnyObject? { assignments[socket] }
+
+    // MARK: - Callback delivery
+
+    fileprivate func deliverSocket(easyHandle: UnsafeMutableRawPointer?, socket: Int32, what: Int32) {
+        guard let socketFunction, let poll = CurlPoll(rawValue: what) else { return }
+        let socketData = assignments[socket]
+        callbackDepth += 1
+        socketFunction(poll, socket, easy(for: easyHandle), socketData)
+        callbackDepth -= 1
+        if poll == .remove { assignments[socket] = nil }
+    }
+
+    fileprivate func deliverTimer(_ timeoutMS: Int) {
+        guard let timerFunction else { return }
+        callbackDepth += 1
+        timerFunction(timeoutMS)
+        callbackDepth -= 1
+    }
+}
+
+/// Runs `body` with a new multi and closes it after, also when `body` throws: PycURL's
+/// `with CurlMulti(close_handles=…) as m:`.
+public func withCurlMulti<R>(closeHandles: Bool = false, _ body: (CurlMulti) throws -> R) throws -> R {
+    let multi = try CurlMulti(closeHandles: closeHandles)
+    let result: R
+    do {
+        result = try body(multi)
+    } catch {
+        try? multi.close()
+        throw error
+    }
+    try multi.close()
+    return result
+}
+
+// The C trampolines receive the unretained `CurlMulti` given as SOCKETDATA/TIMERDATA (see
+// `opaqueSelf`) and only borrow it for the call. They return 0 always: -1 would fail every
+// transfer.
+
+private let curlewSocketCallback: curl_socket_callback = { easyHandle, socket, what, userp, _ in
+    guard let userp else { return 0 }
+    Unmanaged<CurlMulti>.fromOpaque(userp).takeUnretainedValue().deliverSocket(easyHandle: easyHandle, socket: socket, what: what)
+    return 0
+}
+
+private let curlewTimerCallback: curl_multi_timer_callback = { _, timeoutMS, userp in
+    guard let userp else { return 0 }
+    Unmanaged<CurlMulti>.fromOpaque(userp).takeUnretainedValue().deliverTimer(timeoutMS)
+    return 0
+}

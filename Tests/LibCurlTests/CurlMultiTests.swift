@@ -1,0 +1,348 @@
+import CurlewTestSupport
+import LibCurl
+import Testing
+
+/// An object whose lifetime the assignment tests watch.
+final class Marker {}
+
+@Suite("CurlMulti against nginx")
+struct CurlMultiTests {
+    let nginx: Nginx
+
+    init() throws { nginx = try Nginx.shared() }
+
+    @Test("a perform/select loop completes transfers; infoRead reports a refusal as code 7 and a 404 as success")
+    func performSelectLoop() throws {
+        let multi = try CurlMulti()
+        let ok = Received(), notFound = Received(), big = Received()
+        let okEasy = try makeEasy(nginx.httpURL("/small"), nginx, into: ok)
+        let notFoundEasy = try makeEasy(nginx.httpURL("/status/404"), nginx, into: notFound)
+        let bigEasy = try makeEasy(nginx.httpsURL("/big"), nginx, into: big)
+        let refusedEasy = try CurlEasy()
+        try refusedEasy.setopt(.url, "http://127.0.0.1:\(try unusedLoopbackPort())/")
+        for easy in [okEasy, notFoundEasy, bigEasy, refusedEasy] { try multi.add(easy) }
+        #expect(multi.count == 4)
+
+        try runWithSelect(multi)
+
+        let result = try multi.infoRead()
+        #expect(result.queued == 0)
+        #expect(Set(result.succeeded.map(ObjectIdentifier.init)) == Set([okEasy, notFoundEasy, bigEasy].map(ObjectIdentifier.init)))
+        #expect(result.failed.count == 1)
+        #expect(result.failed.first?.easy === refusedEasy)
+        #expect(result.failed.first?.code == .couldntConnect)
+        #expect(result.failed.first?.code.rawValue == 7)
+        #expect(result.failed.first?.message.isEmpty == false)
+        #expect(try notFoundEasy.getinfo(.responseCode) == 404)
+        #expect(ok.text == "hello")
+        #expect(big.body == Nginx.bigBody())
+        // infoRead leaves the handles in the multi, as PycURL does.
+        #expect(multi.contains(okEasy))
+    }
+
+    @Test("a socketAction loop fed by the socket and timer functions, with poll, completes HTTP/1.1, h2 and h2c")
+    func socketActionLoop() throws {
+        let multi = try CurlMulti()
+        let loop = try SocketActionLoop(multi)
+        var bodies: [Received] = []
+        var easies: [CurlEasy] = []
+        for url in [nginx.httpURL("/big"), nginx.httpsURL("/big"), nginx.h2cURL("/small"), nginx.httpURL("/small")] {
+            let received = Received()
+            let easy = try makeEasy(url, nginx, into: received)
+            if url.contains(":\(nginx.h2cPort)") {
+                try easy.setopt(.httpVersion, CurlHTTPVersion.http2PriorKnowledge.rawValue)
+            }
+            try multi.add(easy)
+            bodies.append(received)
+            easies.append(easy)
+        }
+        #expect(loop.timerCalls > 0, "add_handle asks for a timer")
+        var succeeded: [CurlEasy] = []
+        try loop.run { result in succeeded += result.succeeded }
+        #expect(succeeded.count == 4)
+        #expect(bodies[0].body == Nginx.bigBody())
+        #expect(bodies[1].body == Nginx.bigBody())
+        #expect(bodies[2].text == "hello")
+        #expect(try easies[2].getinfo(.httpVersion) == CurlHTTPVersion.http2.rawValue)
+        #expect(loop.socketEvents.contains { $0.0 == .in || $0.0 == .inOut })
+        for easy in easies { try multi.remove(easy) }
+        try multi.close()
+        #expect(loop.socketEvents.contains { $0.0 == .remove }, "sockets are removed by the time the multi is closed")
+    }
+
+    @Test("infoRead(max:) reads at most max messages and reports how many remain queued")
+    func infoReadMax() throws {
+        let multi = try CurlMulti()
+        for _ in 0..<3 { try multi.add(try makeEasy(nginx.httpURL("/small"), nginx, into: Received())) }
+        try runWithSelect(multi)
+        let first = try multi.infoRead(max: 1)
+        #expect(first.succeeded.count == 1)
+        #expect(first.queued == 2)
+        let rest = try multi.infoRead()
+        #expect(rest.succeeded.count == 2)
+        #expect(rest.queued == 0)
+    }
+
+    @Test("add keeps an easy alive until it is removed")
+    func addKeepsAlive() throws {
+        let multi = try CurlMulti()
+        weak var weakEasy: CurlEasy?
+        do {
+            let easy = try CurlEasy()
+            weakEasy = easy
+            try multi.add(easy)
+        }
+        let easy = try #require(weakEasy)
+        #expect(easy.multi === multi)
+        #expect(multi.contains(easy))
+        try multi.remove(easy)
+        #expect(easy.multi == nil)
+        #expect(!multi.contains(easy))
+        #expect(!easy.isClosed, "removing does not close")
+    }
+
+    @Test("add, remove and contains reject what does not fit")
+    func addRemoveErrors() throws {
+        let multi = try CurlMulti()
+        let other = try CurlMulti()
+        let easy = try CurlEasy()
+        try multi.add(easy)
+        #expect(throws: CurlMultiError(.addedAlready, detail: "the CurlEasy is already in a CurlMulti")) { try other.add(easy) }
+        #expect(throws: CurlMultiError.self) { try other.remove(easy) }
+        let closedEasy = try CurlEasy()
+        try closedEasy.close()
+        let error = try #require(throws: CurlMultiError.self) { try multi.add(closedEasy) }
+        #expect(error.code == .badEasyHandle)
+    }
+
+    @Test("close removes every easy and leaves them open by default")
+    func closeLeavesHandlesOpen() throws {
+        let multi = try CurlMulti()
+        let easies = try (0..<3).map { _ in try CurlEasy() }
+        for easy in easies { try multi.add(easy) }
+        try multi.close()
+        #expect(multi.isClosed)
+        for easy in easies {
+            #expect(!easy.isClosed)
+            #expect(easy.multi == nil)
+        }
+        // Still usable on their own.
+        let received = Received()
+        try easies[0].setopt(.url, nginx.httpURL("/small"))
+        try easies[0].setWriteFunction { received.body.append(contentsOf: $0); return .proceed }
+        try easies[0].perform()
+        #expect(received.text == "hello")
+        try multi.close()
+        let error = try #require(throws: CurlMultiError.self) { _ = try multi.perform() }
+        #expect(error.code == .badHandle)
+    }
+
+    @Test("closeHandles: true closes the easies it removes")
+    func closeHandlesCloses() throws {
+        let multi = try CurlMulti(closeHandles: true)
+        let easies = try (0..<2).map { _ in try CurlEasy() }
+        for easy in easies { try multi.add(easy) }
+        try multi.close()
+        #expect(easies.allSatisfy { $0.isClosed })
+    }
+
+    @Test("the scoped form closes the multi, with closeHandles honoured")
+    func scopedForm() throws {
+        let easy = try CurlEasy()
+        var inside: CurlMulti?
+        try withCurlMulti(closeHandles: true) { multi in
+            try multi.add(easy)
+            inside = multi
+        }
+        #expect(inside?.isClosed == true)
+        #expect(easy.isClosed)
+
+        let kept = try CurlEasy()
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try withCurlMulti { multi in
+                try multi.add(kept)
+                inside = multi
+                throw Boom()
+            }
+        }
+        #expect(inside?.isClosed == true)
+        #expect(!kept.isClosed)
+        #expect(kept.multi == nil)
+    }
+
+    @Test("the last release closes the multi and frees its easies")
+    func closeAtLastRelease() throws {
+        let easy = try CurlEasy()
+        weak var weakMulti: CurlMulti?
+        do {
+            let multi = try CurlMulti()
+            weakMulti = multi
+            try multi.add(easy)
+        }
+        #expect(weakMulti == nil)
+        #expect(easy.multi == nil)
+        let other = try CurlMulti()
+        try other.add(easy)  // it was really removed from the first multi
+        #expect(other.contains(easy))
+    }
+
+    @Test("close, perform, socketAction, add and remove from inside the socket or timer function throw and leave the multi open")
+    func recursiveCallsThrow() throws {
+        let multi = try CurlMulti()
+        let spare = try CurlEasy()
+        var errors: [CurlMultiCode] = []
+        func attempt(_ body: () throws -> Void) {
+            do { try body() } catch let error as CurlMultiError { errors.append(error.code) } catch {}
+        }
+        var triedInTimer = false
+        var triedInSocket = false
+        let loop = try SocketActionLoop(multi)
+        loop.onTimer = { [unowned multi] _ in
+            guard !triedInTimer else { return }
+            triedInTimer = true
+            attempt { try multi.close() }
+            attempt { _ = try multi.perform() }
+            attempt { _ = try multi.socketAction(CurlMulti.socketTimeout, events: []) }
+            attempt { try multi.add(spare) }
+        }
+        loop.onSocket = { [unowned multi] _, _, easy, _ in
+            guard !triedInSocket, let easy else { return }
+            triedInSocket = true
+            attempt { try multi.close() }
+            attempt { try multi.remove(easy) }
+            attempt { _ = try multi.socketAll() }
+        }
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
+        try multi.add(easy)
+        var succeeded: [CurlEasy] = []
+        try loop.run { succeeded += $0.succeeded }
+        #expect(triedInTimer && triedInSocket)
+        #expect(errors == Array(repeating: .recursiveAPICall, count: 7))
+        #expect(!multi.isClosed)
+        #expect(received.text == "hello")
+        #expect(succeeded.count == 1 && succeeded.first === easy)
+        try multi.close()
+        #expect(multi.isClosed)
+    }
+
+    @Test("assign from inside the socket function; the object lives until the socket is removed")
+    func assignLifetime() throws {
+        let multi = try CurlMulti()
+        var assignedSockets: Set<Int32> = []
+        var seenData: [Int32: ObjectIdentifier] = [:]
+        weak var weakMarker: Marker?
+        var removedWhileAlive = false
+        let loop = try SocketActionLoop(multi)
+        loop.onSocket = { [unowned multi] what, socket, _, data in
+            if let data { seenData[socket] = ObjectIdentifier(data) }
+            if what == .remove {
+                removedWhileAlive = data != nil
+                return
+            }
+            if data == nil {
+                let marker = Marker()
+                weakMarker = marker
+                try? multi.assign(socket, marker)
+                assignedSockets.insert(socket)
+            }
+        }
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: Received())
+        try easy.setopt(.forbidReuse, true)  // the socket is closed, and so removed, at the end
+        try multi.add(easy)
+        try loop.run()
+        #expect(!assignedSockets.isEmpty)
+        #expect(removedWhileAlive, "the socket function sees its assigned object with CURL_POLL_REMOVE")
+        #expect(weakMarker == nil, "the assignment is dropped once the socket is removed")
+        #expect(!seenData.isEmpty)
+    }
+
+    @Test("unassign and replacing release the old object; closing the multi releases the rest")
+    func unassignAndClose() throws {
+        let multi = try CurlMulti()
+        weak var first: Marker?
+        weak var second: Marker?
+        var socket: Int32 = -1
+        let loop = try SocketActionLoop(multi)
+        loop.onSocket = { what, fd, _, _ in
+            if what != .remove && socket < 0 { socket = fd }
+        }
+        // A slow transfer keeps its socket open while the test assigns to it.
+        let easy = try makeEasy(nginx.httpURL("/slow"), nginx, into: Received())
+        try multi.add(easy)
+        try loop.run(until: { socket >= 0 })
+        do {
+            let marker = Marker()
+            first = marker
+            try multi.assign(socket, marker)
+        }
+        #expect(first != nil, "the multi holds the assigned object")
+        #expect(multi.assigned(to: socket) === first)
+        do {
+            let marker = Marker()
+            second = marker
+            try multi.assign(socket, marker)
+        }
+        #expect(first == nil, "replacing releases the old object")
+        #expect(second != nil)
+        try multi.unassign(socket)
+        #expect(second == nil, "unassign releases the object")
+        do {
+            let marker = Marker()
+            second = marker
+            try multi.assign(socket, marker)
+        }
+        try multi.close()
+        #expect(second == nil, "closing the multi releases assignments")
+        #expect(throws: CurlMultiError.self) { try multi.assign(socket, Marker()) }
+    }
+
+    @Test("assign to a socket libcurl does not know throws")
+    func assignUnknownSocket() throws {
+        let multi = try CurlMulti()
+        let error = try #require(throws: CurlMultiError.self) { try multi.assign(12345, Marker()) }
+        #expect(error.code == .badSocket)
+    }
+
+    @Test("fdset and timeout report what a running transfer waits on")
+    func fdsetAndTimeout() throws {
+        let multi = try CurlMulti()
+        #expect(try multi.timeout() == -1)
+        let empty = try multi.fdset()
+        #expect(empty.read.isEmpty && empty.write.isEmpty && empty.exception.isEmpty)
+        try multi.add(try makeEasy(nginx.httpURL("/slow"), nginx, into: Received()))
+        #expect(try multi.timeout() >= 0, "a new transfer wants action soon")
+        var sawSocket = false
+        var rounds = 0
+        var running = try multi.perform()
+        while running > 0 && !sawSocket && rounds < 1_000 {
+            rounds += 1
+            let set = try multi.fdset()
+            sawSocket = !(set.read.isEmpty && set.write.isEmpty)
+            _ = try multi.select(timeout: 0.05)
+            running = try multi.perform()
+        }
+        #expect(sawSocket)
+        try multi.close()
+    }
+
+    @Test("typed multi options are accepted and applied")
+    func multiOptions() throws {
+        let multi = try CurlMulti()
+        try multi.setopt(.maxTotalConnections, 1)
+        try multi.setopt(.maxHostConnections, 1)
+        try multi.setopt(.maxConcurrentStreams, 200)
+        try multi.setopt(.pipelining, 0)
+        // With one connection allowed and no multiplexing, three transfers share one connection in turn.
+        var easies: [CurlEasy] = []
+        for _ in 0..<3 {
+            let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: Received())
+            try multi.add(easy)
+            easies.append(easy)
+        }
+        try runWithSelect(multi)
+        let connects = try easies.map { try $0.getinfo(.numConnects) }.reduce(0, +)
+        #expect(connects == 1)
+    }
+}

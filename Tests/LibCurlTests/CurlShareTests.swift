@@ -1,0 +1,187 @@
+import CurlewTestSupport
+import Foundation
+import LibCurl
+import Synchronization
+import Testing
+
+@Suite("CurlShare against nginx")
+struct CurlShareTests {
+    let nginx: Nginx
+
+    init() throws { nginx = try Nginx.shared() }
+
+    @Test("share and unshare record what is shared; unsharing while attached is refused by libcurl")
+    func shareAndUnshare() throws {
+        let share = try CurlShare()
+        try share.share(.dns)
+        try share.share(.sslSession)
+        #expect(share.sharedData == [.dns, .sslSession])
+        try share.unshare(.dns)
+        #expect(share.sharedData == [.sslSession])
+        let easy = try CurlEasy()
+        try easy.setShare(share)
+        let error = try #require(throws: CurlShareError.self) { try share.share(.dns) }
+        #expect(error.code == .inUse)
+        try easy.setShare(nil)
+        try share.share(.dns)
+        #expect(share.sharedData == [.dns, .sslSession])
+    }
+
+    @Test("the TLS session cache resumes sessions across handles on new connections (TLS 1.2)")
+    func tlsSessionsShared() throws {
+        let share = try CurlShare()
+        try share.share(.sslSession)
+        try share.share(.dns)
+        var answers: [String] = []
+        for _ in 0..<3 {
+            let received = Received()
+            let easy = try makeEasy(nginx.tls12URL("/session"), nginx, into: received)
+            try easy.setShare(share)
+            try easy.perform()
+            answers.append(received.text)
+            try easy.close()  // each handle has its own connection cache: every request is a new connection
+        }
+        // nginx's $ssl_session_reused: "." for a full handshake, "r" for a resumed one.
+        #expect(answers == [".", "r", "r"])
+    }
+
+    @Test("the DNS cache is shared: a second handle finds the name in it")
+    func dnsShared() throws {
+        let share = try CurlShare()
+        try share.share(.dns)
+        func fetch() throws -> String {
+            var trace = ""
+            let easy = try makeEasy("http://localhost:\(nginx.httpPort)/small", nginx, into: Received())
+            try easy.setShare(share)
+            try easy.setDebugFunction { type, bytes in
+                if type == .text { trace += String(decoding: bytes, as: UTF8.self) }
+            }
+            try easy.perform()
+            try easy.close()
+            return trace
+        }
+        let first = try fetch()
+        let second = try fetch()
+        #expect(!first.contains("found in DNS cache"))
+        #expect(second.contains("found in DNS cache"))
+    }
+
+    @Test("several threads perform at once through one share")
+    func manyThreads() throws {
+        let share = try CurlShare()
+        try share.share(.dns)
+        try share.share(.sslSession)
+        let threads = 8
+        let perThread = 25
+        let failures = Mutex<[String]>([])
+        let successes = Mutex(0)
+        let url = nginx.httpsURL("/small")
+        let caFile = nginx.certificates.caCertificate
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            do {
+                for _ in 0..<perThread {
+                    let received = Received()
+                    let easy = try CurlEasy()
+                    try easy.setopt(.url, url)
+                    try easy.setopt(.caInfo, caFile)
+                    try easy.setopt(.forbidReuse, true)
+                    try easy.setWriteFunction { received.body.append(contentsOf: $0); return .proceed }
+                    try easy.setShare(share)
+                    try easy.perform()
+                    if received.text == "hello" { successes.withLock { $0 += 1 } }
+                    try easy.close()
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        #expect(successes.withLock { $0 } == threads * perThread)
+        #expect(share.attachedCount == 0)
+    }
+
+    @Test("detachOnClose: true detaches live handles without closing them")
+    func detachOnClose() throws {
+        let share = try CurlShare()
+        try share.share(.dns)
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
+        try easy.setShare(share)
+        #expect(share.attachedCount == 1)
+        #expect(easy.share === share)
+        try share.close()
+        #expect(share.isClosed)
+        #expect(easy.share == nil)
+        #expect(!easy.isClosed)
+        try easy.perform()  // still works, without the share
+        #expect(received.text == "hello")
+        try share.close()  // idempotent
+    }
+
+    @Test("detachOnClose: false refuses to close while a handle is attached, and stays open")
+    func noDetachOnClose() throws {
+        let share = try CurlShare(detachOnClose: false)
+        try share.share(.dns)
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: Received())
+        try easy.setShare(share)
+        let error = try #require(throws: CurlShareError.self) { try share.close() }
+        #expect(error.code == .inUse)
+        #expect(!share.isClosed)
+        #expect(easy.share === share)
+        try easy.perform()  // the share still serves
+        try easy.close()
+        #expect(share.attachedCount == 0)
+        try share.close()
+        #expect(share.isClosed)
+    }
+
+    @Test("a handle released without close is no longer attached")
+    func releasedHandleDetaches() throws {
+        let share = try CurlShare(detachOnClose: false)
+        do {
+            let easy = try CurlEasy()
+            try easy.setShare(share)
+            #expect(share.attachedCount == 1)
+        }
+        #expect(share.attachedCount == 0)
+        try share.close()
+    }
+
+    @Test("setting a closed share, or using one, throws")
+    func closedShare() throws {
+        let share = try CurlShare()
+        try share.close()
+        let easy = try CurlEasy()
+        let error = try #require(throws: CurlShareError.self) { try easy.setShare(share) }
+        #expect(error.code == .invalid)
+        #expect(easy.share == nil)
+        #expect(throws: CurlShareError.self) { try share.share(.dns) }
+    }
+
+    @Test("the scoped form closes the share and detaches handles")
+    func scopedForm() throws {
+        let easy = try CurlEasy()
+        var inside: CurlShare?
+        try withCurlShare { share in
+            try share.share(.dns)
+            try easy.setShare(share)
+            inside = share
+        }
+        #expect(inside?.isClosed == true)
+        #expect(easy.share == nil)
+        #expect(!easy.isClosed)
+    }
+
+    @Test("every data kind the linked libcurl supports can be shared")
+    func dataKinds() throws {
+        let share = try CurlShare()
+        for data in CurlShareData.allCases {
+            do {
+                try share.share(data)
+            } catch let error as CurlShareError {
+                #expect(error.code == .notBuiltIn, "\(data): \(error)")
+            }
+        }
+        #expect(share.sharedData.isSuperset(of: [.dns, .sslSession, .cookie, .connect]))
+    }
+}
