@@ -4,9 +4,15 @@
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# What building needs, and what the tests start (nginx) or call (openssl, for certificates).
+# What building needs, and what the tests start (nginx, nghttpd, tinyproxy, microsocks, python3
+# for the fault server and httpbin) or call (openssl, for certificates).
 BUILD_PACKAGES := libcurl4-gnutls-dev libev-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl
+TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy microsocks python3-pip
+
+# httpbin served by gunicorn, from PyPI (Debian packages neither), at versions known to work with
+# each other and with Flask 3. PIP_BREAK_SYSTEM_PACKAGES lets pip install beside Debian's own
+# Python packages (PEP 668); older pips ignore it.
+PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0
 
 .PHONY: test build deps-build deps-test clean
 
@@ -27,6 +33,10 @@ deps-build:
 
 deps-test:
 	$(call install_missing,$(TEST_PACKAGES))
+	@python3 -c 'import httpbin, gunicorn' 2>/dev/null || { \
+		echo "Installing from PyPI: $(PIP_PACKAGES)"; \
+		$(SUDO) env PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --root-user-action=ignore $(PIP_PACKAGES); \
+	}
 
 ## Build the package in debug mode.
 build: deps-build

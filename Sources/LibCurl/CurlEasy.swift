@@ -128,9 +128,11 @@ public final class CurlEasy {
         return handle
     }
 
-    private func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws(CurlError) {
+    /// Throws for a failed call. Only transfers (`perform`, `pause`) write the error buffer, so
+    /// only they read it; other calls say what they were doing.
+    private func check(_ code: CURLcode, _ what: @autoclosure () -> String, readsErrorBuffer: Bool = false) throws(CurlError) {
         guard code != CURLE_OK else { return }
-        let detail = errorDetail
+        let detail = readsErrorBuffer ? errorDetail : ""
         throw CurlError(CurlCode(code), detail: detail.isEmpty ? what() : detail)
     }
 
@@ -149,7 +151,7 @@ public final class CurlEasy {
         errorBuffer[0] = 0
         isPerforming = true
         defer { isPerforming = false }
-        try check(curl_easy_perform(handle), "curl_easy_perform failed")
+        try check(curl_easy_perform(handle), "curl_easy_perform failed", readsErrorBuffer: true)
     }
 
     /// Pauses or resumes the transfer in the given directions. PycURL's `Curl.pause(bitmask)`.
@@ -159,7 +161,8 @@ public final class CurlEasy {
     /// - Throws: ``CurlError`` when libcurl refuses (for example with no connection).
     public func pause(_ directions: CurlPause) throws {
         let handle = try liveHandle("pause")
-        try check(curl_easy_pause(handle, directions.rawValue), "curl_easy_pause failed")
+        errorBuffer[0] = 0
+        try check(curl_easy_pause(handle, directions.rawValue), "curl_easy_pause failed", readsErrorBuffer: true)
     }
 
     /// Sets every option back to its default, keeping live connections, caches and the share.
@@ -323,36 +326,37 @@ public final class CurlEasy {
 
     // MARK: - Callbacks
 
-    /// Sets the function that receives body bytes, or restores libcurl's default (stdout) with
-    /// `nil`. PycURL's `setopt(WRITEFUNCTION, f)`.
+    /// Sets the function that receives body bytes; `nil` discards them. (A handle that never had
+    /// one set writes to stdout, libcurl's default.) PycURL's `setopt(WRITEFUNCTION, f)`.
     ///
     /// The corresponding C options are `CURLOPT_WRITEFUNCTION` and `CURLOPT_WRITEDATA`.
     public func setWriteFunction(_ function: ((UnsafeRawBufferPointer) -> CurlWriteAction)?) throws {
         let handle = try liveHandle("setWriteFunction")
         writeFunction = function
-        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, function == nil ? nil : curlewWriteCallback), "cannot set CURLOPT_WRITEFUNCTION")
-        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_WRITEDATA")
+        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlewWriteCallback), "cannot set CURLOPT_WRITEFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, opaqueSelf), "cannot set CURLOPT_WRITEDATA")
     }
 
     /// Sets the function that receives each response head line (status line included, CRLF
-    /// kept). PycURL's `setopt(HEADERFUNCTION, f)`.
+    /// kept); `nil` discards them. PycURL's `setopt(HEADERFUNCTION, f)`.
     ///
     /// The corresponding C options are `CURLOPT_HEADERFUNCTION` and `CURLOPT_HEADERDATA`.
     public func setHeaderFunction(_ function: ((UnsafeRawBufferPointer) -> CurlWriteAction)?) throws {
         let handle = try liveHandle("setHeaderFunction")
         headerFunction = function
-        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, function == nil ? nil : curlewHeaderCallback), "cannot set CURLOPT_HEADERFUNCTION")
-        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_HEADERDATA")
+        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlewHeaderCallback), "cannot set CURLOPT_HEADERFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, opaqueSelf), "cannot set CURLOPT_HEADERDATA")
     }
 
-    /// Sets the function that fills upload buffers. PycURL's `setopt(READFUNCTION, f)`.
+    /// Sets the function that fills upload buffers; with `nil` an upload aborts. PycURL's
+    /// `setopt(READFUNCTION, f)`.
     ///
     /// The corresponding C options are `CURLOPT_READFUNCTION` and `CURLOPT_READDATA`.
     public func setReadFunction(_ function: ((UnsafeMutableRawBufferPointer) -> CurlReadAction)?) throws {
         let handle = try liveHandle("setReadFunction")
         readFunction = function
-        try check(ccurlew_easy_setopt_read_callback(handle, CURLOPT_READFUNCTION, function == nil ? nil : curlewReadCallback), "cannot set CURLOPT_READFUNCTION")
-        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_READDATA, function == nil ? nil : opaqueSelf), "cannot set CURLOPT_READDATA")
+        try check(ccurlew_easy_setopt_read_callback(handle, CURLOPT_READFUNCTION, curlewReadCallback), "cannot set CURLOPT_READFUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_READDATA, opaqueSelf), "cannot set CURLOPT_READDATA")
     }
 
     /// Sets the progress function, which returns `false` to abort with
@@ -394,7 +398,7 @@ public final class CurlEasy {
     }
 
     fileprivate func deliverWrite(_ bytes: UnsafeRawBufferPointer, header: Bool) -> Int {
-        guard let function = header ? headerFunction : writeFunction else { return bytes.count }
+        guard let function = header ? headerFunction : writeFunction else { return bytes.count }  // discarded
         switch inCallback({ function(bytes) }) {
         case .proceed: return bytes.count
         case .pause: return Int(CURL_WRITEFUNC_PAUSE)

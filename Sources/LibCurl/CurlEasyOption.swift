@@ -23,7 +23,8 @@ public struct CurlEasyOption<Value>: Hashable, Sendable {
 
     /// Checks `rawValue` against libcurl's option table (`curl_easy_option_by_id`).
     static func validated(_ rawValue: UInt32, as types: Set<UInt32>) -> Self? {
-        guard let entry = curl_easy_option_by_id(CURLoption(rawValue: rawValue)),
+        // NOSIGNAL stays on: signals do not work in a threaded process.
+        guard rawValue != CURLOPT_NOSIGNAL.rawValue, let entry = curl_easy_option_by_id(CURLoption(rawValue: rawValue)),
               types.contains(entry.pointee.type.rawValue)
         else { return nil }
         return Self(CURLoption(rawValue: rawValue))

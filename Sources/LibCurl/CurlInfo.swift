@@ -107,9 +107,10 @@ extension CurlInfo where Value == Double {
 }
 
 extension CurlInfo where Value == String? {
-    /// A string result by number; `nil` when the number is not in that family.
+    /// A string result by number; `nil` when the number is not in that family (or is
+    /// `CURLINFO_PRIVATE`, a pointer that only shares the family's number).
     public init?(rawValue: UInt32) {
-        guard Self.family(of: rawValue) == UInt32(CURLINFO_STRING) else { return nil }
+        guard Self.family(of: rawValue) == UInt32(CURLINFO_STRING), rawValue != CURLINFO_PRIVATE.rawValue else { return nil }
         self.rawValue = rawValue
     }
 
@@ -132,9 +133,10 @@ extension CurlInfo where Value == String? {
 }
 
 extension CurlInfo where Value == [String] {
-    /// A list result by number; `nil` when the number is not in that family.
+    /// A list result by number: `CURLINFO_COOKIELIST` or `CURLINFO_SSL_ENGINES`. Other numbers
+    /// of the family are pointers to libcurl's own structures, not lists, and give `nil`.
     public init?(rawValue: UInt32) {
-        guard Self.family(of: rawValue) == UInt32(CURLINFO_SLIST) else { return nil }
+        guard rawValue == CURLINFO_COOKIELIST.rawValue || rawValue == CURLINFO_SSL_ENGINES.rawValue else { return nil }
         self.rawValue = rawValue
     }
 

@@ -64,7 +64,9 @@ public final class CurlMulti {
     private var assignments: [Int32: AnyObject] = [:]
     private var socketFunction: SocketFunction?
     private var timerFunction: TimerFunction?
-    /// How many of this multi's socket or timer functions are on the stack.
+    /// How many of this multi's socket or timer functions, or driving calls (`perform`,
+    /// `socketAction`, `socketAll`, whose easy-handle callbacks may call back into us), are on
+    /// the stack.
     private var callbackDepth = 0
 
     /// Makes a multi handle with `curl_multi_init`.
@@ -109,7 +111,7 @@ public final class CurlMulti {
     private func outsideCallbacks(_ call: String) throws(CurlMultiError) -> UnsafeMutableRawPointer {
         let handle = try liveHandle(call)
         guard callbackDepth == 0 else {
-            throw CurlMultiError(.recursiveAPICall, detail: "cannot invoke \(call)() from inside this CurlMulti's socket or timer function")
+            throw CurlMultiError(.recursiveAPICall, detail: "cannot invoke \(call)() while perform()/socketAction() or a socket or timer function of this CurlMulti is running")
         }
         return handle
     }
@@ -208,6 +210,8 @@ public final class CurlMulti {
     public func perform() throws -> Int {
         let handle = try outsideCallbacks("perform")
         var running: Int32 = 0
+        callbackDepth += 1
+        defer { callbackDepth -= 1 }
         try check(curl_multi_perform(handle, &running), "curl_multi_perform failed")
         return Int(running)
     }
@@ -221,6 +225,8 @@ public final class CurlMulti {
     public func socketAction(_ socket: Int32, events: CurlSelect) throws -> Int {
         let handle = try outsideCallbacks("socketAction")
         var running: Int32 = 0
+        callbackDepth += 1
+        defer { callbackDepth -= 1 }
         try check(curl_multi_socket_action(handle, socket, events.rawValue, &running), "curl_multi_socket_action failed")
         return Int(running)
     }
@@ -232,6 +238,8 @@ public final class CurlMulti {
     public func socketAll() throws -> Int {
         let handle = try outsideCallbacks("socketAll")
         var running: Int32 = 0
+        callbackDepth += 1
+        defer { callbackDepth -= 1 }
         try check(ccurlew_multi_socket_all(handle, &running), "curl_multi_socket_all failed")
         return Int(running)
     }
@@ -241,7 +249,7 @@ public final class CurlMulti {
     /// The corresponding C function is `curl_multi_info_read`. Handles stay in the multi:
     /// remove them to reuse them.
     public func infoRead(max: Int = 1000) throws -> CurlInfoReadResult {
-        let handle = try liveHandle("infoRead")
+        let handle = try outsideCallbacks("infoRead")
         var result = CurlInfoReadResult(queued: 0, succeeded: [], failed: [])
         var read = 0
         while read < max {
@@ -312,7 +320,7 @@ public final class CurlMulti {
         ccurlew_fd_zero(&exceptionSet)
         var maxFD: Int32 = -1
         try check(curl_multi_fdset(handle, &readSet, &writeSet, &exceptionSet, &maxFD), "curl_multi_fdset failed")
-        let seconds = Swift.max(0, timeout)
+        let seconds = Swift.min(Swift.max(0, timeout.isNaN ? 0 : timeout), 86_400)
         if maxFD < 0 {
             let wait = Swift.min(seconds, 0.1)
             usleep(useconds_t(wait * 1_000_000))

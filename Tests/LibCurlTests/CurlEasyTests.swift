@@ -260,3 +260,32 @@ struct CurlEasyTests {
         #expect(CurlInfo<Int>(rawValue: CurlInfo<String?>.effectiveURL.rawValue) == nil)
     }
 }
+
+@Suite("CurlEasy option and callback edge cases")
+struct CurlEasyEdgeTests {
+    @Test("NOSIGNAL cannot be reached through a raw option number")
+    func noSignalStays() {
+        #expect(CurlEasyOption<Bool>(rawValue: 99) == nil, "CURLOPT_NOSIGNAL is 99")
+        #expect(CurlEasyOption<Int>(rawValue: 99) == nil)
+        #expect(CurlEasyOption<Bool>(rawValue: 41) != nil, "CURLOPT_VERBOSE is 41")
+    }
+
+    @Test("clearing the write and header functions discards the body instead of crashing")
+    func clearedWriteFunctionDiscards() throws {
+        let nginx = try Nginx.shared()
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
+        try easy.setWriteFunction(nil)
+        try easy.setHeaderFunction(nil)
+        try easy.perform()
+        #expect(received.body.isEmpty)
+        #expect(try easy.getinfo(.sizeDownload) == 5)
+    }
+
+    @Test("raw info numbers outside their family, or pointers sharing it, are refused")
+    func rawInfoRefused() {
+        #expect(CurlInfo<String?>(rawValue: 0x100000 + 21) == nil, "CURLINFO_PRIVATE")
+        #expect(CurlInfo<[String]>(rawValue: 0x400000 + 43) == nil, "CURLINFO_TLS_SSL_PTR")
+        #expect(CurlInfo<[String]>(rawValue: CurlInfo<[String]>.cookieList.rawValue) != nil)
+    }
+}

@@ -346,3 +346,73 @@ struct CurlMultiTests {
         #expect(connects == 1)
     }
 }
+
+@Suite("CurlMulti re-entrancy from easy callbacks")
+struct CurlMultiReentrancyTests {
+    @Test("close, add and remove from an easy's write callback during perform throw and leave everything open")
+    func closeFromEasyCallback() throws {
+        let nginx = try Nginx.shared()
+        let multi = try CurlMulti(closeHandles: true)
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
+        var codes: [CurlMultiCode] = []
+        try easy.setWriteFunction { [unowned multi, unowned easy] bytes in
+            for attempt in [{ try multi.close() }, { try multi.remove(easy) }, { try multi.add(try CurlEasy()) }] {
+                do { try attempt() } catch let error as CurlMultiError { codes.append(error.code) } catch {}
+            }
+            received.body.append(contentsOf: bytes)
+            return .proceed
+        }
+        try multi.add(easy)
+        try runWithSelect(multi)
+        #expect(codes == [.recursiveAPICall, .recursiveAPICall, .recursiveAPICall])
+        #expect(!multi.isClosed && !easy.isClosed)
+        #expect(received.text == "hello")
+        #expect(try multi.infoRead().succeeded.first === easy)
+    }
+
+    @Test("socketAll drives transfers to completion")
+    func socketAllDrives() throws {
+        let nginx = try Nginx.shared()
+        let multi = try CurlMulti()
+        let received = Received()
+        try multi.add(try makeEasy(nginx.httpURL("/big"), nginx, into: received))
+        var running = try multi.socketAll()
+        var rounds = 0
+        while running > 0 && rounds < 100_000 {
+            rounds += 1
+            _ = try multi.select(timeout: 0.1)
+            running = try multi.socketAll()
+        }
+        #expect(received.body == Nginx.bigBody())
+        #expect(try multi.infoRead().succeeded.count == 1)
+    }
+
+    @Test("a failed entry's message is the handle's error buffer, not just libcurl's generic text")
+    func failedMessageIsErrorBuffer() throws {
+        let multi = try CurlMulti()
+        let port = try unusedLoopbackPort()
+        let easy = try CurlEasy()
+        try easy.setopt(.url, "http://127.0.0.1:\(port)/")
+        try multi.add(easy)
+        try runWithSelect(multi)
+        let failed = try #require(try multi.infoRead().failed.first)
+        #expect(failed.message != failed.code.message)
+        #expect(failed.message.contains("\(port)"))
+    }
+
+    @Test("select returns 0 when nothing happens before its timeout")
+    func selectTimesOut() throws {
+        let nginx = try Nginx.shared()
+        let multi = try CurlMulti()
+        try multi.add(try makeEasy(nginx.httpURL("/slow"), nginx, into: Received()))
+        var sawTimeout = false
+        for _ in 0..<200 where !sawTimeout {
+            _ = try multi.perform()
+            sawTimeout = try multi.select(timeout: 0.001) == 0
+        }
+        #expect(sawTimeout)
+        #expect(try multi.select(timeout: .infinity) >= 0, "an infinite timeout is clamped, not a crash")
+        try multi.close()
+    }
+}

@@ -9,6 +9,8 @@
 #include <curl/curl.h>
 #include <ev.h>
 #include <sys/select.h>
+#include <dlfcn.h>
+#include <sys/prctl.h>
 
 // MARK: - Layouts we rely on
 
@@ -177,6 +179,27 @@ static inline CURLSHcode ccurlew_share_setopt_unlock_callback(CURLSH *share, cur
 /// `curl_version_info(CURLVERSION_NOW)`: CURLVERSION_NOW is a macro Swift cannot see.
 static inline curl_version_info_data *ccurlew_version_info(void) {
     return curl_version_info(CURLVERSION_NOW);
+}
+
+// MARK: - TLS session resumption
+
+/// `gnutls_session_is_resumed(session)`, looked up at run time in the GnuTLS that libcurl
+/// already loaded, so Curlew neither links GnuTLS nor needs its headers. Returns 1 when
+/// resumed, 0 when not, -1 when GnuTLS is not loaded or there is no session.
+static inline int ccurlew_gnutls_session_is_resumed(void *session) {
+    typedef int (*is_resumed_function)(void *);
+    if (session == NULL) return -1;
+    is_resumed_function is_resumed = (is_resumed_function)dlsym(RTLD_DEFAULT, "gnutls_session_is_resumed");
+    if (is_resumed == NULL) return -1;
+    return is_resumed(session);
+}
+
+// MARK: - Threads
+
+/// Names the calling thread (`prctl(PR_SET_NAME)`, variadic): loop threads show up by name in
+/// `top -H`, gdb and perf. Names longer than 15 bytes are cut by the kernel.
+static inline void ccurlew_set_thread_name(const char *name) {
+    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }
 
 // MARK: - fd_set, for CurlMulti.fdset()
