@@ -12,7 +12,12 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "Curlew",
     products: [
+        .library(name: "Curlew", targets: ["Curlew"]),
         .library(name: "LibCurl", targets: ["LibCurl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The only C we write: typed wrappers for libcurl's variadic calls and libev's macros.
@@ -22,11 +27,30 @@ let package = Package(
         ),
         // A thin, synchronous Swift layer over libcurl's handles with PycURL's semantics.
         .target(name: "LibCurl", dependencies: ["CCurlew"], swiftSettings: swiftSettings),
+        // The async HTTP client: a libev loop thread per multi, transfers, HTTPClient.
+        .target(
+            name: "Curlew",
+            dependencies: [
+                "CCurlew", "LibCurl",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Starts the real servers the tests talk to (nginx, …) on loopback ports picked free.
         .target(name: "CurlewTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "LibCurlTests",
             dependencies: ["LibCurl", "CCurlew", "CurlewTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CurlewTests",
+            dependencies: [
+                "Curlew", "LibCurl", "CurlewTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

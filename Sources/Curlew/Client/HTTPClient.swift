@@ -1,0 +1,340 @@
+public import HTTPTypes
+public import Logging
+internal import Foundation
+internal import LibCurl
+internal import Synchronization
+
+/// An HTTP client on libcurl: one or more libev loop threads drive libcurl's multi interface,
+/// and each request is awaited through a continuation that its loop resumes exactly once.
+///
+/// ```swift
+/// let client = try HTTPClient()
+/// let response = try await client.get("https://example.org/")
+/// let body = try await response.body.collect(upTo: 1 << 20)
+/// await client.shutdown()
+/// ```
+///
+/// A client shares one libcurl share handle (DNS cache and TLS sessions) across all its loops.
+/// Each origin (scheme, host, port) is pinned to one loop, so its connections and HTTP/2 streams
+/// are reused. Call ``shutdown(gracePeriod:)`` when done, or use ``withHTTPClient(configuration:_:)``.
+public final class HTTPClient: Sendable {
+    /// The configuration the client was made with.
+    public let configuration: HTTPClientConfiguration
+    private let loops: [EventLoop]
+    private let share: CurlShare?
+    private let startupError: HTTPClientError?
+    private let caFile: String?
+    private let state = Mutex(State())
+
+    private struct State {
+        var shutDown = false
+    }
+
+    private static let silentLogger = Logger(label: "curlew", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A client with the default configuration for scripts and tools, started on first use and
+    /// never shut down. Requests on it throw if its loop could not start.
+    public static let shared: HTTPClient = {
+        do {
+            return try HTTPClient()
+        } catch {
+            return HTTPClient(failed: (error as? HTTPClientError) ?? HTTPClientError(.other, "\(error)"))
+        }
+    }()
+
+    /// Starts a client: its share handle and `configuration.loopCount` loop threads.
+    /// - Throws: ``HTTPClientError`` when libcurl or libev cannot start, or the configuration
+    ///   is invalid (a CA bundle that cannot be written, a loop count below 1).
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) throws {
+        guard configuration.loopCount >= 1 else {
+            throw HTTPClientError.invalidRequest("loopCount must be at least 1")
+        }
+        guard configuration.responseBufferLowWater < configuration.responseBufferHighWater else {
+            throw HTTPClientError.invalidRequest("responseBufferLowWater must be below responseBufferHighWater")
+        }
+        // Before any libcurl socket exists: GnuTLS writes can raise SIGPIPE, and NOSIGNAL is set.
+        signal(SIGPIPE, SIG_IGN)
+        self.configuration = configuration
+        startupError = nil
+        do {
+            let share = try CurlShare()
+            try share.share(.dns)
+            try share.share(.sslSession)
+            try? share.share(.psl)
+            self.share = share
+        } catch {
+            throw HTTPClientError(.other, "cannot make the share handle", detail: "\(error)")
+        }
+        if let pem = configuration.tls.caPEM {
+            caFile = try Self.writePrivateFile(pem)
+        } else {
+            caFile = configuration.tls.caFile
+        }
+        var loops: [EventLoop] = []
+        do {
+            for index in 0..<configuration.loopCount {
+                let share = self.share
+                loops.append(try EventLoop(name: "curlew-loop-\(index)") { loop in
+                    guard let share else { throw HTTPClientError(.other, "no share handle") }
+                    return try MultiDriver(loop: loop, share: share, configuration: configuration)
+                })
+            }
+        } catch {
+            for loop in loops { Self.stop(loop, grace: 0) }
+            throw (error as? HTTPClientError) ?? HTTPClientError(.other, "cannot start a loop", detail: "\(error)")
+        }
+        self.loops = loops
+    }
+
+    private init(failed error: HTTPClientError) {
+        configuration = HTTPClientConfiguration()
+        loops = []
+        share = nil
+        caFile = nil
+        startupError = error
+    }
+
+    deinit {
+        // A client dropped without shutdown: end its loops so their threads do not outlive it.
+        if !state.withLock({ $0.shutDown }) {
+            for loop in loops { Self.stop(loop, grace: 0) }
+            try? share?.close()
+        }
+    }
+
+    // MARK: - Requests
+
+    /// Sends `request` and returns when the final response head is known (1xx heads and
+    /// followed redirects are skipped); the body streams after it.
+    ///
+    /// - Parameters:
+    ///   - request: Method, scheme, authority, path and header fields. Only `http` and `https`.
+    ///   - body: The request body.
+    ///   - timeout: The whole request's limit, body included; defaults to the configuration's.
+    ///   - redirects: Overrides the configuration's redirect policy for this request.
+    ///   - logger: Where to log this request; silent by default.
+    /// - Throws: ``HTTPClientError``; invalid input throws before anything is sent, and task
+    ///   cancellation ends the request with ``HTTPClientError/Kind/cancelled``.
+    public func execute(
+        _ request: HTTPRequest,
+        body: HTTPClientRequestBody = .none,
+        timeout: Duration? = nil,
+        redirects: HTTPClientConfiguration.RedirectPolicy? = nil,
+        logger: Logger? = nil
+    ) async throws -> HTTPClientResponse {
+        if let startupError { throw startupError }
+        guard !state.withLock({ $0.shutDown }) else { throw HTTPClientError.shutdown }
+        let transferRequest = try makeTransferRequest(request, body: body, timeout: timeout, redirects: redirects)
+        let loop = loops[Self.loopIndex(for: transferRequest.originKey, count: loops.count)]
+        let transfer = Transfer(request: transferRequest, logger: logger ?? Self.silentLogger)
+        let owner = BodyOwner(transfer: transfer, loop: loop)
+        var producer: Task<Void, Never>?
+        if case .stream(_, let produce) = body.storage, let upload = transfer.upload {
+            upload.setResumeHandler { [weak transfer] in
+                if let transfer { loop.send(.resumeSend(transfer)) }
+            }
+            producer = Task {
+                do {
+                    try await produce(upload)
+                } catch {
+                    transfer.cancel(on: loop)
+                }
+            }
+        }
+        do {
+            let head = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: Transfer.HeadContinuation) in
+                    transfer.waitForHead(continuation)
+                    if !loop.send(.start(transfer)) {
+                        transfer.finish(.shutdown, metrics: nil)
+                    }
+                }
+            } onCancel: {
+                transfer.cancel(on: loop)
+            }
+            return HTTPClientResponse(head: head.response, version: head.version, body: ResponseBody(owner: owner))
+        } catch {
+            producer?.cancel()
+            throw error
+        }
+    }
+
+    /// GETs `url`.
+    public func get(_ url: String, headers: HTTPFields = [:], timeout: Duration? = nil, logger: Logger? = nil) async throws -> HTTPClientResponse {
+        try await execute(try Self.request(.get, url, headers: headers), timeout: timeout, logger: logger)
+    }
+
+    /// POSTs `body` to `url`.
+    public func post(_ url: String, body: some Collection<UInt8>, headers: HTTPFields = [:], timeout: Duration? = nil, logger: Logger? = nil) async throws -> HTTPClientResponse {
+        try await execute(try Self.request(.post, url, headers: headers), body: .bytes(body), timeout: timeout, logger: logger)
+    }
+
+    /// POSTs `value` encoded as JSON to `url`, with `Content-Type: application/json`.
+    public func post(_ url: String, json value: some Encodable, headers: HTTPFields = [:], timeout: Duration? = nil, logger: Logger? = nil) async throws -> HTTPClientResponse {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(value)
+        } catch {
+            throw HTTPClientError.invalidRequest("the JSON body cannot be encoded: \(error)")
+        }
+        var fields = headers
+        if fields[.contentType] == nil { fields[.contentType] = "application/json" }
+        return try await execute(try Self.request(.post, url, headers: fields), body: .bytes(data), timeout: timeout, logger: logger)
+    }
+
+    /// An `HTTPRequest` for a URL string.
+    /// - Throws: ``HTTPClientError`` with ``HTTPClientError/Kind/invalidRequest`` for a URL
+    ///   that does not parse or has no host.
+    public static func request(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws -> HTTPRequest {
+        guard !url.contains(where: { $0.isNewline || $0 == "\0" || $0 == " " }),
+              let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host, !host.isEmpty
+        else { throw HTTPClientError.invalidRequest("not a valid URL: \(url.debugDescription)") }
+        var authority = components.percentEncodedHost ?? host
+        if authority.contains(":") && !authority.hasPrefix("[") { authority = "[\(authority)]" }
+        if let port = components.port { authority += ":\(port)" }
+        if let user = components.percentEncodedUser {
+            let password = components.percentEncodedPassword.map { ":\($0)" } ?? ""
+            authority = "\(user)\(password)@\(authority)"
+        }
+        var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let query = components.percentEncodedQuery { path += "?\(query)" }
+        return HTTPRequest(method: method, scheme: scheme, authority: authority, path: path, headerFields: headers)
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops the client: new requests fail with ``HTTPClientError/Kind/shutdown``; requests in
+    /// flight get up to `gracePeriod` to finish, then fail with the same error. Idempotent.
+    public func shutdown(gracePeriod: Duration = .seconds(5)) async {
+        let first = state.withLock { state in
+            defer { state.shutDown = true }
+            return !state.shutDown
+        }
+        guard first else { return }
+        let grace = Double(gracePeriod.components.seconds) + Double(gracePeriod.components.attoseconds) / 1e18
+        await withTaskGroup(of: Void.self) { group in
+            for loop in loops {
+                group.addTask {
+                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                        if !loop.send(.shutdown(grace: grace, done: { continuation.resume() })) {
+                            continuation.resume()
+                        }
+                    }
+                    loop.join()
+                }
+            }
+        }
+        // Last: the share outlives every multi and easy that used it.
+        try? share?.close()
+        if configuration.tls.caPEM != nil, let caFile { unlink(caFile) }
+    }
+
+    /// Stops a loop from a synchronous context without waiting: shutdown, then detach (this
+    /// may run on any thread, the loop's own included, so it must not join).
+    private static func stop(_ loop: EventLoop, grace: Double) {
+        loop.send(.shutdown(grace: grace, done: {}))
+        loop.detach()
+    }
+
+    // MARK: - Building a transfer
+
+    private func makeTransferRequest(
+        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
+        redirects: HTTPClientConfiguration.RedirectPolicy?
+    ) throws -> TransferRequest {
+        guard let scheme = request.scheme?.lowercased() else { throw HTTPClientError.invalidRequest("the request has no scheme") }
+        switch scheme {
+        case "http", "https": break
+        case "ws", "wss":
+            throw HTTPClientError(.unsupported, "WebSocket is not supported by the linked libcurl \(CurlVersion.current.version)")
+        default:
+            throw HTTPClientError.invalidRequest("unsupported scheme \(scheme.debugDescription): only http and https")
+        }
+        guard let authority = request.authority, !authority.isEmpty else {
+            throw HTTPClientError.invalidRequest("the request has no authority (host)")
+        }
+        guard !authority.utf8.contains(where: { $0 <= 32 || $0 == 127 || $0 == UInt8(ascii: "/") }) else {
+            throw HTTPClientError.invalidRequest("the authority \(authority.debugDescription) holds invalid characters")
+        }
+        let path = request.path ?? "/"
+        guard path.hasPrefix("/") || path == "*", !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
+            throw HTTPClientError.invalidRequest("the path \(path.debugDescription) holds invalid characters")
+        }
+        var lines: [String] = []
+        var hasUserAgent = false, hasExpect = false, hasAcceptEncoding = false
+        for field in request.headerFields {
+            let value = field.value
+            guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+                throw HTTPClientError.invalidRequest("the value of header \(field.name) holds CR, LF or NUL")
+            }
+            if field.name == .userAgent { hasUserAgent = true }
+            if field.name == .expect { hasExpect = true }
+            if field.name == .acceptEncoding { hasAcceptEncoding = true }
+            lines.append(value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(value)")
+        }
+        if !hasUserAgent { lines.append("User-Agent: \(configuration.userAgent)") }
+        if !hasExpect { lines.append("Expect:") }  // no 100-continue round trip
+
+        let transferBody: TransferRequest.Body
+        switch body.storage {
+        case .none: transferBody = .none
+        case .bytes(let bytes): transferBody = .bytes(bytes)
+        case .stream(let length, _): transferBody = .stream(length: length)
+        }
+        let policy = redirects ?? configuration.redirects
+        var maxRedirects: Int?
+        if case .follow(let max) = policy { maxRedirects = max }
+        var deadlineMS: Int?
+        if let timeout {
+            deadlineMS = Int(timeout.components.seconds) * 1000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
+        } else if let seconds = configuration.requestTimeout {
+            deadlineMS = Int(seconds * 1000)
+        }
+        let url = "\(scheme)://\(authority)\(path == "*" ? "/" : path)"
+        let host = authority.split(separator: "@").last.map(String.init) ?? authority
+        return TransferRequest(
+            url: url, method: request.method, headerLines: lines, body: transferBody,
+            maxRedirects: maxRedirects, deadlineMS: deadlineMS, configuration: configuration,
+            caFile: caFile, originKey: "\(scheme)://\(host)", isTLS: scheme == "https",
+            decompression: configuration.decompression && !hasAcceptEncoding
+        )
+    }
+
+    /// The loop an origin is pinned to: stable for the process, spread across loops.
+    static func loopIndex(for originKey: String, count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: the same origin always lands on the same loop
+        for byte in originKey.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return Int(hash % UInt64(count))
+    }
+
+    private static func writePrivateFile(_ bytes: [UInt8]) throws -> String {
+        var template = Array("\(NSTemporaryDirectory())/curlew-ca-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { throw HTTPClientError(.tlsFailure, "cannot write the CA bundle to a temporary file: errno \(errno)") }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw HTTPClientError(.tlsFailure, "cannot write the CA bundle to a temporary file") }
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Runs `body` with a new client and shuts it down after, also when `body` throws.
+public func withHTTPClient<R: Sendable>(
+    configuration: HTTPClientConfiguration = HTTPClientConfiguration(),
+    _ body: (HTTPClient) async throws -> R
+) async throws -> R {
+    let client = try HTTPClient(configuration: configuration)
+    do {
+        let result = try await body(client)
+        await client.shutdown()
+        return result
+    } catch {
+        await client.shutdown()
+        throw error
+    }
+}

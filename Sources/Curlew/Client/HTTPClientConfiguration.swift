@@ -1,0 +1,104 @@
+/// How an ``HTTPClient`` behaves. Every field has a default an experienced server engineer
+/// would expect: verification on, redirects followed (up to 10), decompression on, no proxy
+/// unless the environment names one, one loop thread.
+public struct HTTPClientConfiguration: Sendable {
+    /// Redirect handling.
+    public enum RedirectPolicy: Sendable, Hashable {
+        /// Return 3xx responses as they are.
+        case disallow
+        /// Follow up to `max` redirects (http and https only); credentials are not sent to
+        /// another host.
+        case follow(max: Int)
+    }
+
+    /// Which HTTP versions to use.
+    public enum HTTPVersionPolicy: Sendable, Hashable {
+        /// HTTP/2 over TLS where the server offers it (ALPN), HTTP/1.1 otherwise.
+        case automatic
+        /// HTTP/1.1 only.
+        case http1Only
+        /// HTTP/2 without upgrade on cleartext (h2c, prior knowledge); HTTP/2 over TLS.
+        case http2PriorKnowledge
+    }
+
+    /// TLS settings.
+    public struct TLS: Sendable, Hashable {
+        /// Verify the server's certificate chain and name. On by default.
+        public var verifyPeer = true
+        /// A PEM file of CA certificates to trust instead of the system's.
+        public var caFile: String?
+        /// PEM CA certificates to trust, in memory (written to a private temporary file, since
+        /// the GnuTLS build of libcurl cannot read them from memory).
+        public var caPEM: [UInt8]?
+        /// A client certificate file (PEM) for mutual TLS.
+        public var clientCertificateFile: String?
+        /// The client certificate's private key file (PEM).
+        public var clientKeyFile: String?
+        /// Pin the server's public key: a PEM/DER file, or `sha256//base64` hashes separated by `;`.
+        public var pinnedPublicKey: String?
+        /// The lowest TLS version to accept.
+        public var minimumVersion: MinimumVersion = .tls1_2
+
+        /// The lowest TLS version to accept.
+        public enum MinimumVersion: Int, Sendable, Hashable {
+            /// TLS 1.2 (`CURL_SSLVERSION_TLSv1_2`).
+            case tls1_2 = 6
+            /// TLS 1.3 (`CURL_SSLVERSION_TLSv1_3`).
+            case tls1_3 = 7
+        }
+
+        public init() {}
+    }
+
+    /// Proxy settings.
+    public enum Proxy: Sendable, Hashable {
+        /// Use `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy` from the environment,
+        /// as curl does.
+        case environment
+        /// Connect directly, whatever the environment says.
+        case none
+        /// Use this proxy URL: `http://`, `https://`, `socks5://` or `socks5h://`, with
+        /// `user:password@` for authentication; `excluding` is a `no_proxy`-style host list.
+        case url(String, excluding: String? = nil)
+    }
+
+    /// Redirect handling; `.follow(max: 10)` by default.
+    public var redirects: RedirectPolicy = .follow(max: 10)
+    /// HTTP versions; `.automatic` by default.
+    public var httpVersion: HTTPVersionPolicy = .automatic
+    /// The most seconds to wait for a connection (TCP and TLS); 30 by default.
+    public var connectTimeout: Double = 30
+    /// Fail a transfer that receives nothing for this many seconds; `nil` (default) for no limit.
+    public var idleTimeout: Double?
+    /// The whole-request limit, body included, when a request gives none; `nil` for none.
+    public var requestTimeout: Double?
+    /// Ask for compressed bodies (every encoding the linked libcurl decodes) and decode them.
+    public var decompression = true
+    /// The most body bytes (after decoding) a response may deliver; `nil` for no limit.
+    public var maxBodySize: Int?
+    /// The most connections to one host per loop; 0 for no limit. 16 by default.
+    public var maxConnectionsPerHost = 16
+    /// The most connections open at once per loop; 0 for no limit.
+    public var maxConnections = 0
+    /// The most HTTP/2 streams per connection; 1000 by default (libcurl's own default is 100).
+    public var maxConcurrentStreams = 1000
+    /// Loop threads; origins are pinned to one loop each so connections are reused. 1 by default.
+    public var loopCount = 1
+    /// TLS settings.
+    public var tls = TLS()
+    /// Proxy settings; `.environment` by default.
+    public var proxy: Proxy = .environment
+    /// Connect through this Unix domain socket instead of TCP.
+    public var unixSocketPath: String?
+    /// The `User-Agent` sent when a request has none.
+    public var userAgent = "Curlew/0.1"
+    /// Bytes of response body buffered per request before reading from the network pauses.
+    public var responseBufferHighWater = 1 << 20
+    /// Bytes the buffer must drain to before reading resumes.
+    public var responseBufferLowWater = 256 << 10
+    /// libcurl's receive buffer size (`CURLOPT_BUFFERSIZE`); larger helps large downloads.
+    public var receiveBufferSize = 256 << 10
+
+    /// The defaults.
+    public init() {}
+}

@@ -1,0 +1,111 @@
+internal import HTTPTypes
+internal import LibCurl
+
+/// Sets an easy handle up for one request. Runs on the loop thread, on a handle fresh from
+/// `curl_easy_reset` (NOSIGNAL and the error buffer are already set by LibCurl).
+enum EasyConfigurator {
+    static func configure(_ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare) throws {
+        let request = loopTransfer.request
+        let configuration = request.configuration
+        try easy.setShare(share)
+        try easy.setopt(.url, request.url)
+        try easy.setopt(.protocolsString, "http,https")
+        try easy.setopt(.redirectProtocolsString, "http,https")
+        try easy.setopt(.suppressConnectHeaders, true)
+        try easy.setopt(.bufferSize, configuration.receiveBufferSize)
+        try easy.setopt(.tcpNoDelay, true)
+
+        // Methods and bodies.
+        switch (request.method, request.body) {
+        case (.get, .none):
+            try easy.setopt(.httpGet, true)
+        case (.head, _):
+            try easy.setopt(.noBody, true)
+        case (.put, .bytes(let bytes)):
+            try easy.setopt(.upload, true)
+            try easy.setopt(.inFileSizeLarge, Int64(bytes.count))
+        case (.put, .stream(let length)):
+            try easy.setopt(.upload, true)
+            try easy.setopt(.inFileSizeLarge, length ?? -1)
+        case (_, .bytes(let bytes)):
+            try easy.setopt(.post, true)
+            try easy.setopt(.postFieldSizeLarge, Int64(bytes.count))
+        case (_, .stream(let length)):
+            try easy.setopt(.post, true)
+            try easy.setopt(.postFieldSizeLarge, length ?? -1)
+        case (.post, .none):
+            try easy.setopt(.post, true)
+            try easy.setopt(.postFieldSizeLarge, 0)
+        case (_, .none):
+            break
+        }
+        if ![.get, .head, .post, .put].contains(request.method) || (request.method == .get && !isEmpty(request.body)) {
+            try easy.setopt(.customRequest, request.method.rawValue)
+        }
+        try easy.setopt(.httpHeader, request.headerLines)
+
+        // Redirects.
+        if let max = request.maxRedirects {
+            try easy.setopt(.followLocation, true)
+            try easy.setopt(.maxRedirs, max)
+        }
+
+        // Versions. PIPEWAIT only for https: on cleartext it can stall a second transfer (7.88.1).
+        switch configuration.httpVersion {
+        case .automatic:
+            try easy.setopt(.httpVersion, (request.isTLS ? CurlHTTPVersion.http2TLS : .http1_1).rawValue)
+        case .http1Only:
+            try easy.setopt(.httpVersion, CurlHTTPVersion.http1_1.rawValue)
+        case .http2PriorKnowledge:
+            try easy.setopt(.httpVersion, (request.isTLS ? CurlHTTPVersion.http2TLS : .http2PriorKnowledge).rawValue)
+        }
+        if request.isTLS { try easy.setopt(.pipeWait, true) }
+
+        // Timeouts.
+        try easy.setopt(.connectTimeoutMS, Int(configuration.connectTimeout * 1000))
+        if let deadline = request.deadlineMS {
+            try easy.setopt(.timeoutMS, max(1, deadline))
+        }
+        if let idle = configuration.idleTimeout {
+            try easy.setopt(.lowSpeedLimit, 1)
+            try easy.setopt(.lowSpeedTime, max(1, Int(idle.rounded(.up))))
+        }
+
+        if request.decompression { try easy.setopt(.acceptEncoding, "") }
+
+        // TLS.
+        let tls = configuration.tls
+        try easy.setopt(.sslVerifyPeer, tls.verifyPeer)
+        try easy.setopt(.sslVerifyHost, tls.verifyPeer ? 2 : 0)
+        if let caFile = request.caFile { try easy.setopt(.caInfo, caFile) }
+        if let certificate = tls.clientCertificateFile { try easy.setopt(.sslCert, certificate) }
+        if let key = tls.clientKeyFile { try easy.setopt(.sslKey, key) }
+        if let pin = tls.pinnedPublicKey { try easy.setopt(.pinnedPublicKey, pin) }
+        try easy.setopt(.sslVersion, tls.minimumVersion.rawValue)
+
+        // Proxies and sockets.
+        switch configuration.proxy {
+        case .environment:
+            break  // libcurl reads http_proxy, https_proxy, all_proxy and no_proxy itself
+        case .none:
+            try easy.setopt(.proxy, "")
+        case .url(let url, let excluding):
+            try easy.setopt(.proxy, url)
+            if let excluding { try easy.setopt(.noProxy, excluding) }
+            if url.hasPrefix("https://") { try easy.setopt(.proxyCAInfo, request.caFile) }
+        }
+        if let path = configuration.unixSocketPath { try easy.setopt(.unixSocketPath, path) }
+
+        // Callbacks: they capture the loop transfer; `reset` or `close` drops them (and the cycle).
+        try easy.setHeaderFunction { loopTransfer.headerLine($0) }
+        try easy.setWriteFunction { loopTransfer.body($0) }
+        if !isEmpty(request.body) {
+            try easy.setReadFunction { loopTransfer.read($0) }
+        }
+    }
+
+    private static func isEmpty(_ body: TransferRequest.Body) -> Bool {
+        if case .none = body { return true }
+        return false
+    }
+}

@@ -1,0 +1,103 @@
+internal import HTTPTypes
+internal import LibCurl
+
+/// A transfer's loop-confined half: the easy handle and what the callbacks track. Made, used
+/// and dropped on the loop thread only.
+final class LoopTransfer {
+    let transfer: Transfer
+    let easy: CurlEasy
+    var parser = HeadParser()
+    /// The last complete head, final or not: used if libcurl ends without following it.
+    var lastHead: HeadParser.Head?
+    /// Redirect heads skipped so far.
+    var redirectsSeen = 0
+    /// Body bytes delivered (after decoding).
+    var bodyBytes = 0
+    /// Set by a callback that aborted the transfer for a reason of ours.
+    var failure: HTTPClientError?
+    var receivePaused = false
+    var sendPaused = false
+    /// Whether the TLS session of the final head's connection was resumed (GnuTLS only).
+    var tlsResumed: Bool?
+    /// The bytes of a `.bytes` body still to send.
+    var bodyOffset = 0
+
+    init(transfer: Transfer, easy: CurlEasy) {
+        self.transfer = transfer
+        self.easy = easy
+    }
+
+    var request: TransferRequest { transfer.request }
+
+    /// Whether libcurl will follow this head rather than return it.
+    func isInterim(_ head: HeadParser.Head) -> Bool {
+        if (100..<200).contains(head.status) && head.status != 101 { return true }
+        guard let max = request.maxRedirects, head.location else { return false }
+        return [301, 302, 303, 307, 308].contains(head.status) && redirectsSeen <= max
+    }
+
+    /// The response head handed to the caller.
+    static func responseHead(for head: HeadParser.Head) -> ResponseHead {
+        var response = HTTPResponse(status: HTTPResponse.Status(code: head.status, reasonPhrase: head.reason))
+        response.headerFields = head.fields
+        return ResponseHead(response: response, version: head.version)
+    }
+
+    // MARK: - Callbacks (loop thread, from inside libcurl)
+
+    func headerLine(_ line: UnsafeRawBufferPointer) -> CurlWriteAction {
+        guard let head = parser.feed(line) else { return .proceed }
+        lastHead = head
+        if isInterim(head) {
+            if head.location && head.status >= 300 { redirectsSeen += 1 }
+            return .proceed
+        }
+        deliver(head)
+        return .proceed
+    }
+
+    func deliver(_ head: HeadParser.Head) {
+        guard !transfer.headDelivered else { return }
+        if request.isTLS { tlsResumed = TLSResumption.isResumed(easy) }
+        transfer.deliverHead(Self.responseHead(for: head))
+    }
+
+    func body(_ bytes: UnsafeRawBufferPointer) -> CurlWriteAction {
+        if !transfer.headDelivered, let lastHead { deliver(lastHead) }
+        if let limit = request.configuration.maxBodySize, bodyBytes + bytes.count > limit {
+            failure = HTTPClientError(.bodyTooLarge, "the response body exceeds \(limit) bytes")
+            return .abort
+        }
+        guard transfer.deliverBody(bytes) else {
+            receivePaused = true
+            return .pause
+        }
+        bodyBytes += bytes.count
+        return .proceed
+    }
+
+    func read(_ buffer: UnsafeMutableRawBufferPointer) -> CurlReadAction {
+        switch request.body {
+        case .none:
+            return .bytes(0)
+        case .bytes(let bytes):
+            let count = min(buffer.count, bytes.count - bodyOffset)
+            bytes.withUnsafeBytes { source in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[bodyOffset..<bodyOffset + count]))
+            }
+            bodyOffset += count
+            return .bytes(count)
+        case .stream:
+            guard let upload = transfer.upload else { return .abort }
+            switch upload.read(into: buffer) {
+            case .bytes(let count): return .bytes(count)
+            case .pause:
+                sendPaused = true
+                return .pause
+            case .abort:
+                failure = failure ?? HTTPClientError(.cancelled, "the request body stream failed")
+                return .abort
+            }
+        }
+    }
+}

@@ -1,0 +1,363 @@
+internal import CCurlew
+internal import LibCurl
+internal import HTTPTypes
+internal import Logging
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// Serves one `CurlMulti` from a libev loop, through the socket interface: the socket function
+/// keeps one `ev_io` per socket, the timer function one re-armed `ev_timer`, and both kinds of
+/// event call `socketAction` and then drain `infoRead`. Confined to its loop's thread: every
+/// method runs there (the loop calls them, from libev callbacks or the command queue).
+final class MultiDriver {
+    private let loop: EventLoop
+    private var multi: CurlMulti
+    private let share: CurlShare
+    private let configuration: HTTPClientConfiguration
+    /// libcurl's timer.
+    private let timer: UnsafeMutablePointer<ev_timer>
+    /// The shutdown grace timer.
+    private let graceTimer: UnsafeMutablePointer<ev_timer>
+    private var byEasy: [ObjectIdentifier: LoopTransfer] = [:]
+    private var byTransfer: [ObjectIdentifier: LoopTransfer] = [:]
+    /// Easy handles kept for reuse (`curl_easy_reset` keeps their caches).
+    private var pool: [CurlEasy] = []
+    private let poolLimit = 256
+    private var accepting = true
+    private var shutdownDone: [@Sendable () -> Void] = []
+    private var tornDown = false
+
+    init(loop: EventLoop, share: CurlShare, configuration: HTTPClientConfiguration) throws {
+        self.loop = loop
+        self.share = share
+        self.configuration = configuration
+        multi = try CurlMulti()
+        timer = .allocate(capacity: 1)
+        timer.initialize(to: ev_timer())
+        graceTimer = .allocate(capacity: 1)
+        graceTimer.initialize(to: ev_timer())
+        ccurlew_ev_timer_init(timer, curlewTimerFired, 0, 0)
+        ccurlew_ev_timer_init(graceTimer, curlewGraceFired, 0, 0)
+        // Unretained: the driver outlives both timers, which are stopped in `tearDown`.
+        ccurlew_ev_set_data(timer, Unmanaged.passUnretained(self).toOpaque())
+        ccurlew_ev_set_data(graceTimer, Unmanaged.passUnretained(self).toOpaque())
+        try configureMulti(multi)
+    }
+
+    deinit {
+        timer.deallocate()
+        graceTimer.deallocate()
+    }
+
+    private func configureMulti(_ multi: CurlMulti) throws {
+        try multi.setopt(.maxHostConnections, configuration.maxConnectionsPerHost)
+        try multi.setopt(.maxTotalConnections, configuration.maxConnections)
+        try multi.setopt(.maxConcurrentStreams, configuration.maxConcurrentStreams)
+        try multi.setopt(.socketFunction) { [unowned self] what, socket, _, socketData in
+            self.socketChanged(what, socket: socket, watcher: socketData as? SocketWatcher)
+        }
+        try multi.setopt(.timerFunction) { [unowned self] timeoutMS in
+            self.timerChanged(timeoutMS)
+        }
+    }
+
+    // MARK: - libcurl's socket and timer functions
+
+    private func socketChanged(_ what: CurlPoll, socket: Int32, watcher: SocketWatcher?) {
+        if what == .remove {
+            watcher?.stop()
+            return  // the multi drops the assignment, freeing the watcher
+        }
+        var events: Int32 = 0
+        if what == .in || what == .inOut { events |= Int32(EV_READ) }
+        if what == .out || what == .inOut { events |= Int32(EV_WRITE) }
+        let active: SocketWatcher
+        if let watcher {
+            active = watcher
+        } else {
+            active = SocketWatcher(loop: loop.evLoop, driver: self)
+            // assign can only fail for a socket libcurl does not know, and it just told us of this one.
+            try? multi.assign(socket, active)
+        }
+        active.watch(socket, events: events)
+    }
+
+    private func timerChanged(_ timeoutMS: Int) {
+        ev_timer_stop(loop.evLoop, timer)
+        guard timeoutMS >= 0 else { return }
+        // Never socketAction from here (7.88.1 answers CURLM_RECURSIVE_API_CALL): arm the timer.
+        ccurlew_ev_timer_set(timer, Double(timeoutMS) / 1000, 0)
+        ev_timer_start(loop.evLoop, timer)
+    }
+
+    // MARK: - Events
+
+    fileprivate func socketReady(_ socket: Int32, revents: Int32) {
+        var mask: CurlSelect = []
+        if revents & Int32(EV_READ) != 0 { mask.insert(.in) }
+        if revents & Int32(EV_WRITE) != 0 { mask.insert(.out) }
+        if revents & Int32(EV_ERROR) != 0 { mask.insert(.err) }
+        act(socket, mask)
+    }
+
+    fileprivate func timerFired() {
+        act(CurlMulti.socketTimeout, [])
+    }
+
+    private func act(_ socket: Int32, _ mask: CurlSelect) {
+        do {
+            _ = try multi.socketAction(socket, events: mask)
+        } catch {
+            multiFailed(error)
+            return
+        }
+        drainCompletions()
+    }
+
+    /// `socket_action` failed: the multi is unusable. Fail every transfer and start a new one.
+    private func multiFailed(_ error: any Error) {
+        let failure = HTTPClientError(.other, "the transfer engine failed", detail: "\(error)")
+        for transfer in Array(byEasy.values) { complete(transfer, error: failure, removeFromMulti: true) }
+        try? multi.close()
+        ev_timer_stop(loop.evLoop, timer)
+        do {
+            let fresh = try CurlMulti()
+            try configureMulti(fresh)
+            multi = fresh
+        } catch {
+            // Without a multi nothing can run: refuse new work until shutdown.
+            accepting = false
+        }
+    }
+
+    private func drainCompletions() {
+        while true {
+            guard let result = try? multi.infoRead(), !(result.succeeded.isEmpty && result.failed.isEmpty) else { return }
+            for easy in result.succeeded {
+                if let transfer = byEasy[ObjectIdentifier(easy)] { complete(transfer, error: nil, removeFromMulti: true) }
+            }
+            for (easy, code, message) in result.failed {
+                if let transfer = byEasy[ObjectIdentifier(easy)] {
+                    complete(transfer, error: transfer.failure ?? HTTPClientError(curl: code, detail: message), removeFromMulti: true)
+                }
+            }
+        }
+    }
+
+    // MARK: - Commands
+
+    func processCommands() {
+        for command in loop.takeCommands() {
+            switch command {
+            case .start(let transfer): start(transfer)
+            case .cancel(let transfer): cancel(transfer)
+            case .resumeReceive(let transfer): resume(transfer, receive: true)
+            case .resumeSend(let transfer): resume(transfer, receive: false)
+            case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
+            }
+        }
+        drainCompletions()
+    }
+
+    private func start(_ transfer: Transfer) {
+        guard accepting else {
+            transfer.finish(.shutdown, metrics: nil)
+            return
+        }
+        guard transfer.start() == .start else {
+            transfer.finish(.cancelled, metrics: nil)
+            return
+        }
+        let easy: CurlEasy
+        do {
+            easy = try pool.popLast() ?? CurlEasy()
+        } catch {
+            transfer.finish(HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)"), metrics: nil)
+            return
+        }
+        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy)
+        do {
+            try EasyConfigurator.configure(easy, for: loopTransfer, share: share)
+            byEasy[ObjectIdentifier(easy)] = loopTransfer
+            byTransfer[ObjectIdentifier(transfer)] = loopTransfer
+            try multi.add(easy)
+        } catch {
+            byEasy[ObjectIdentifier(easy)] = nil
+            byTransfer[ObjectIdentifier(transfer)] = nil
+            recycle(easy)
+            let failure = (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the request could not be set up", detail: "\(error)")
+            transfer.finish(failure, metrics: nil)
+        }
+    }
+
+    private func cancel(_ transfer: Transfer) {
+        guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
+        complete(loopTransfer, error: .cancelled, removeFromMulti: true)
+    }
+
+    private func resume(_ transfer: Transfer, receive: Bool) {
+        guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
+        if receive {
+            transfer.receiveResumed()
+            loopTransfer.receivePaused = false
+        } else {
+            loopTransfer.sendPaused = false
+        }
+        var still: CurlPause = []
+        if loopTransfer.receivePaused { still.insert(.receive) }
+        if loopTransfer.sendPaused { still.insert(.send) }
+        do {
+            try loopTransfer.easy.pause(still)
+        } catch {
+            complete(loopTransfer, error: HTTPClientError(.other, "cannot resume the transfer", detail: "\(error)"), removeFromMulti: true)
+        }
+    }
+
+    // MARK: - Completion
+
+    /// Ends a transfer: out of the multi, metrics read, the caller resumed, the easy recycled.
+    private func complete(_ loopTransfer: LoopTransfer, error: HTTPClientError?, removeFromMulti: Bool) {
+        let easy = loopTransfer.easy
+        guard byEasy.removeValue(forKey: ObjectIdentifier(easy)) != nil else { return }
+        byTransfer[ObjectIdentifier(loopTransfer.transfer)] = nil
+        if removeFromMulti { try? multi.remove(easy) }
+        var failure = error
+        if failure == nil {
+            failure = verifyComplete(loopTransfer)
+            if failure == nil, !loopTransfer.transfer.headDelivered, let head = loopTransfer.lastHead {
+                loopTransfer.deliver(head)
+            }
+        }
+        let metrics = HTTPClientMetrics(easy, tlsResumed: loopTransfer.tlsResumed)
+        loopTransfer.transfer.finish(failure, metrics: metrics)
+        recycle(easy)
+        if !accepting && byEasy.isEmpty { tearDown() }
+    }
+
+    /// libcurl 7.88.1 can report a short HTTP/2 body (RST, GOAWAY) as complete: compare what
+    /// arrived with the announced length.
+    private func verifyComplete(_ loopTransfer: LoopTransfer) -> HTTPClientError? {
+        let easy = loopTransfer.easy
+        guard loopTransfer.request.method != .head,
+              let expected = try? easy.getinfo(.contentLengthDownload), expected >= 0,
+              let received = try? easy.getinfo(.sizeDownload),
+              let status = try? easy.getinfo(.responseCode), status != 204, status != 304
+        else { return nil }
+        guard received < expected else { return nil }
+        return HTTPClientError(.truncatedBody, "the body ended after \(received) of \(expected) bytes")
+    }
+
+    private func recycle(_ easy: CurlEasy) {
+        guard accepting, pool.count < poolLimit, (try? easy.reset()) != nil else {
+            try? easy.close()
+            return
+        }
+        pool.append(easy)
+    }
+
+    // MARK: - Shutdown
+
+    private func beginShutdown(grace: Double, done: @escaping @Sendable () -> Void) {
+        shutdownDone.append(done)
+        guard !tornDown else { return }
+        accepting = false
+        if byEasy.isEmpty {
+            tearDown()
+        } else if ccurlew_ev_is_active(graceTimer) == 0 {
+            ccurlew_ev_timer_set(graceTimer, max(0, grace), 0)
+            ev_timer_start(loop.evLoop, graceTimer)
+        }
+    }
+
+    fileprivate func graceExpired() {
+        tearDown()
+    }
+
+    /// The documented order: stop intake, fail what runs, free easies, clean the multi while
+    /// its callbacks' data lives, stop watchers, end the loop.
+    private func tearDown() {
+        guard !tornDown else { return }
+        tornDown = true
+        accepting = false
+        for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown, removeFromMulti: true) }
+        for easy in pool { try? easy.close() }
+        pool.removeAll()
+        try? multi.close()
+        ev_timer_stop(loop.evLoop, timer)
+        ev_timer_stop(loop.evLoop, graceTimer)
+        loop.breakLoop()
+    }
+
+    /// Commands that arrived after the loop ended (loop thread, after `ev_run`).
+    func discard(_ commands: [LoopCommand]) {
+        for command in commands {
+            switch command {
+            case .start(let transfer): transfer.finish(.shutdown, metrics: nil)
+            case .shutdown(_, let done): shutdownDone.append(done)
+            case .cancel, .resumeReceive, .resumeSend: break
+            }
+        }
+    }
+
+    /// The loop has ended: tell the waiting shutdowns.
+    func finishShutdown() {
+        for done in shutdownDone { done() }
+        shutdownDone.removeAll()
+    }
+}
+
+/// One socket's `ev_io`, assigned to the socket in the multi (which keeps it alive until the
+/// socket is removed). Loop-confined.
+final class SocketWatcher {
+    private let io: UnsafeMutablePointer<ev_io>
+    private let loop: OpaquePointer
+
+    init(loop: OpaquePointer, driver: MultiDriver) {
+        self.loop = loop
+        io = .allocate(capacity: 1)
+        io.initialize(to: ev_io())
+        ccurlew_ev_io_init(io, curlewSocketReady, -1, 0)
+        // Unretained: the driver outlives every watcher (the multi is closed before it goes).
+        ccurlew_ev_set_data(io, Unmanaged.passUnretained(driver).toOpaque())
+    }
+
+    deinit {
+        stop()
+        io.deallocate()
+    }
+
+    /// Watches `socket` for `events`; the fd number may have been reused, so it is set anew.
+    func watch(_ socket: Int32, events: Int32) {
+        ev_io_stop(loop, io)
+        guard events != 0 else { return }
+        ccurlew_ev_io_set(io, socket, events)
+        ev_io_start(loop, io)
+    }
+
+    func stop() { ev_io_stop(loop, io) }
+}
+
+private let curlewSocketReady: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ev_io>?, Int32) -> Void = { _, io, revents in
+    guard let io, let data = ccurlew_ev_data(io) else { return }
+    Unmanaged<MultiDriver>.fromOpaque(data).takeUnretainedValue().socketReady(io.pointee.fd, revents: revents)
+}
+
+private let curlewTimerFired: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ev_timer>?, Int32) -> Void = { _, timer, _ in
+    guard let timer, let data = ccurlew_ev_data(timer) else { return }
+    Unmanaged<MultiDriver>.fromOpaque(data).takeUnretainedValue().timerFired()
+}
+
+private let curlewGraceFired: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ev_timer>?, Int32) -> Void = { _, timer, _ in
+    guard let timer, let data = ccurlew_ev_data(timer) else { return }
+    Unmanaged<MultiDriver>.fromOpaque(data).takeUnretainedValue().graceExpired()
+}
+
+/// Whether a transfer's TLS session was resumed, asked of GnuTLS.
+enum TLSResumption {
+    static func isResumed(_ easy: CurlEasy) -> Bool? {
+        guard let session = try? easy.tlsSession(), session.backend == 2, let internals = session.internals else { return nil }
+        let answer = ccurlew_gnutls_session_is_resumed(internals)
+        return answer < 0 ? nil : answer == 1
+    }
+}

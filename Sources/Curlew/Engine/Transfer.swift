@@ -1,0 +1,165 @@
+internal import HTTPTypes
+internal import Logging
+internal import Synchronization
+
+/// Everything the loop needs to set an easy handle up for one request; built and checked by
+/// ``HTTPClient`` before anything is sent.
+struct TransferRequest: Sendable {
+    enum Body: Sendable {
+        case none
+        case bytes([UInt8])
+        /// Fed by a producer task through ``UploadStream``; `length` nil means chunked.
+        case stream(length: Int64?)
+    }
+
+    var url: String
+    var method: HTTPRequest.Method
+    /// `Name: value` lines for `CURLOPT_HTTPHEADER`.
+    var headerLines: [String]
+    var body: Body
+    var maxRedirects: Int?
+    var deadlineMS: Int?
+    var configuration: HTTPClientConfiguration
+    /// The CA file to use (a file written for `caPEM`, or `tls.caFile`).
+    var caFile: String?
+    /// The loop this request's origin is pinned to.
+    var originKey: String
+    /// Whether the scheme is https.
+    var isTLS: Bool
+    var decompression: Bool
+}
+
+/// The final head of a response, as the loop hands it to `execute`.
+struct ResponseHead: Sendable {
+    var response: HTTPResponse
+    var version: HTTPClientResponse.Version
+}
+
+/// One request's shared state: the loop thread and the awaiting tasks meet here, under one
+/// lock. Continuations are resumed outside the lock, exactly once (the state machine hands
+/// each out once).
+final class Transfer: Sendable {
+    typealias HeadContinuation = CheckedContinuation<ResponseHead, any Error>
+    typealias BodyContinuation = CheckedContinuation<[UInt8]?, any Error>
+    typealias Machine = TransferStateMachine<HeadContinuation, BodyContinuation, [UInt8]>
+
+    let request: TransferRequest
+    let logger: Logger
+    let upload: UploadStream?
+    private let state: Mutex<Shared>
+
+    private struct Shared {
+        var machine: Machine
+        var metrics: HTTPClientMetrics?
+    }
+
+    init(request: TransferRequest, logger: Logger) {
+        self.request = request
+        self.logger = logger
+        if case .stream = request.body { upload = UploadStream() } else { upload = nil }
+        let configuration = request.configuration
+        state = Mutex(Shared(machine: Machine(highWater: configuration.responseBufferHighWater,
+                                              lowWater: configuration.responseBufferLowWater)))
+    }
+
+    // MARK: - The caller's side
+
+    /// Registers the caller waiting for the head.
+    func waitForHead(_ continuation: HeadContinuation) {
+        let action = state.withLock { $0.machine.waitForHead(continuation) }
+        if case .fail(let continuation, let error) = action { continuation.resume(throwing: error) }
+    }
+
+    /// Asks the loop to stop the transfer (task cancelled, body dropped). Idempotent.
+    func cancel(on loop: EventLoop) {
+        let action = state.withLock { $0.machine.requestCancel() }
+        if action == .sendCancel { loop.send(.cancel(self)) }
+        upload?.fail(.cancelled)
+    }
+
+    /// The next body chunk, `nil` at the end.
+    func nextChunk(on loop: EventLoop) async throws -> [UInt8]? {
+        if let ready = try takeReadyChunk(on: loop) { return ready.chunk }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: BodyContinuation) in
+                let action = state.withLock { $0.machine.next(size: \.count, waiter: continuation) }
+                switch action {
+                case .wait: break
+                case .chunk(let chunk, let resume):
+                    if resume { loop.send(.resumeReceive(self)) }
+                    continuation.resume(returning: chunk)
+                case .end: continuation.resume(returning: nil)
+                case .fail(let error): continuation.resume(throwing: error)
+                }
+            }
+        } onCancel: {
+            cancel(on: loop)
+        }
+    }
+
+    /// A chunk if one is buffered, or the end; `nil` when the caller must wait.
+    private func takeReadyChunk(on loop: EventLoop) throws -> (chunk: [UInt8]?, Void)? {
+        let action = state.withLock { $0.machine.next(size: \.count, waiter: nil) }
+        switch action {
+        case .wait: return nil
+        case .chunk(let chunk, let resume):
+            if resume { loop.send(.resumeReceive(self)) }
+            return (chunk, ())
+        case .end: return (nil, ())
+        case .fail(let error): throw error
+        }
+    }
+
+    /// The metrics, once the transfer has finished.
+    var metrics: HTTPClientMetrics? { state.withLock { $0.metrics } }
+
+    /// Whether the transfer has finished.
+    var isFinished: Bool { state.withLock { $0.machine.phase == .finished } }
+
+    // MARK: - The loop's side
+
+    func start() -> Machine.StartAction { state.withLock { $0.machine.start() } }
+
+    var cancelRequested: Bool { state.withLock { $0.machine.cancelRequested } }
+
+    /// Hands the final head to the caller.
+    func deliverHead(_ head: ResponseHead) {
+        let action = state.withLock { $0.machine.headReceived() }
+        if case .resume(let continuation) = action { continuation.resume(returning: head) }
+    }
+
+    /// Whether the final head was handed over.
+    var headDelivered: Bool { state.withLock { $0.machine.phase == .streaming } }
+
+    /// Body bytes from the write callback: `false` means "pause".
+    func deliverBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let chunk = [UInt8](bytes)
+        let action = state.withLock { $0.machine.bodyReceived(chunk, size: chunk.count) }
+        switch action {
+        case .pause: return false
+        case .accepted(let waiter):
+            waiter?.resume(returning: chunk)
+            return true
+        }
+    }
+
+    func receiveResumed() { state.withLock { $0.machine.receiveResumed() } }
+
+    /// Ends the transfer: resumes whoever waits, with the error or the end of the body.
+    func finish(_ error: HTTPClientError?, metrics: HTTPClientMetrics?) {
+        let action = state.withLock { shared in
+            shared.metrics = metrics
+            return shared.machine.finish(error)
+        }
+        upload?.fail(error ?? .cancelled)
+        if let (continuation, error) = action.failHead { continuation.resume(throwing: error) }
+        if let (continuation, error) = action.resumeBody {
+            if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: nil) }
+        }
+        if let error {
+            logger.debug("request failed", metadata: ["url": "\(request.url)", "error": "\(error)"])
+        } else {
+            logger.debug("request finished", metadata: ["url": "\(request.url)"])
+        }
+    }
+}

@@ -1,0 +1,190 @@
+/// One request's life, as a plain value: events in, actions out, no I/O. The ``Transfer``
+/// guards it with a lock and carries out the actions outside the lock.
+///
+/// queued → running → streaming (head delivered) → finished. Only the finishing events resume
+/// anyone for the last time, and a continuation leaves the machine when it is resumed, so each
+/// is resumed exactly once.
+struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk> {
+    enum Phase: Equatable {
+        /// Registered; the start command is on its way to the loop.
+        case queued
+        /// The easy handle is in the multi; no final head yet.
+        case running
+        /// The final head was handed over; the body streams.
+        case streaming
+        /// Done: every continuation has been resumed.
+        case finished
+    }
+
+    private(set) var phase: Phase = .queued
+    private(set) var cancelRequested = false
+    private var headWaiter: HeadWaiter?
+    private var bodyWaiter: BodyWaiter?
+    private var chunks: [Chunk] = []
+    private var firstChunk = 0
+    /// Bytes held for the consumer.
+    private(set) var buffered = 0
+    /// Whether the write callback last answered "pause" and no resume has been asked for.
+    private(set) var receivePaused = false
+    private var resumeRequested = false
+    private var outcome: HTTPClientError?
+    let highWater: Int
+    let lowWater: Int
+
+    init(highWater: Int, lowWater: Int) {
+        self.highWater = highWater
+        self.lowWater = lowWater
+    }
+
+    // MARK: - The caller's side
+
+    /// `execute` waits for the head with `waiter`.
+    enum WaitHeadAction {
+        case wait
+        case fail(HeadWaiter, HTTPClientError)
+    }
+
+    mutating func waitForHead(_ waiter: HeadWaiter) -> WaitHeadAction {
+        switch phase {
+        case .finished:
+            return .fail(waiter, outcome ?? .cancelled)
+        case .queued, .running, .streaming:
+            headWaiter = waiter
+            return .wait
+        }
+    }
+
+    /// The task was cancelled or the body dropped.
+    enum CancelAction: Equatable {
+        /// Tell the loop to stop the transfer.
+        case sendCancel
+        case none
+    }
+
+    mutating func requestCancel() -> CancelAction {
+        guard phase != .finished, !cancelRequested else { return .none }
+        cancelRequested = true
+        return .sendCancel
+    }
+
+    /// The consumer asks for the next chunk.
+    enum NextAction {
+        case chunk(Chunk, resumeReceive: Bool)
+        case end
+        case fail(HTTPClientError)
+        case wait
+    }
+
+    mutating func next(size: (Chunk) -> Int, waiter: BodyWaiter?) -> NextAction {
+        if firstChunk < chunks.count {
+            let chunk = chunks[firstChunk]
+            firstChunk += 1
+            if firstChunk == chunks.count {
+                chunks.removeAll(keepingCapacity: true)
+                firstChunk = 0
+            }
+            buffered -= size(chunk)
+            var resume = false
+            if receivePaused, !resumeRequested, buffered <= lowWater {
+                resumeRequested = true
+                resume = true
+            }
+            return .chunk(chunk, resumeReceive: resume)
+        }
+        if phase == .finished {
+            if let outcome { return .fail(outcome) }
+            return .end
+        }
+        guard let waiter else { return .wait }
+        bodyWaiter = waiter
+        return .wait
+    }
+
+    // MARK: - The loop's side
+
+    /// The loop took the start command.
+    enum StartAction: Equatable {
+        case start
+        /// Cancelled before it started: finish it without touching libcurl.
+        case finishCancelled
+    }
+
+    mutating func start() -> StartAction {
+        guard phase == .queued else { return .finishCancelled }
+        if cancelRequested { return .finishCancelled }
+        phase = .running
+        return .start
+    }
+
+    /// The final head arrived.
+    enum HeadAction {
+        case resume(HeadWaiter)
+        case none
+    }
+
+    mutating func headReceived() -> HeadAction {
+        guard phase == .running else { return .none }
+        phase = .streaming
+        guard let waiter = headWaiter else { return .none }
+        headWaiter = nil
+        return .resume(waiter)
+    }
+
+    /// Body bytes arrived from the write callback.
+    enum ChunkAction {
+        /// Refuse them for now: answer `CURL_WRITEFUNC_PAUSE` (libcurl hands them again later).
+        case pause
+        /// Taken; hand the chunk to a waiting consumer if there is one.
+        case accepted(resume: BodyWaiter?)
+    }
+
+    mutating func bodyReceived(_ chunk: Chunk, size: Int) -> ChunkAction {
+        if bodyWaiter == nil, buffered >= highWater {
+            receivePaused = true
+            resumeRequested = false
+            return .pause
+        }
+        if let waiter = bodyWaiter {
+            bodyWaiter = nil
+            return .accepted(resume: waiter)
+        }
+        chunks.append(chunk)
+        buffered += size
+        return .accepted(resume: nil)
+    }
+
+    /// The loop carried out a resume request.
+    mutating func receiveResumed() {
+        receivePaused = false
+        resumeRequested = false
+    }
+
+    /// The transfer ended: success (`nil`) or failure.
+    struct FinishAction {
+        /// Resume with this error, if the head was never delivered.
+        var failHead: (HeadWaiter, HTTPClientError)?
+        /// Resume a waiting consumer: with the error, or with the end of the body.
+        var resumeBody: (BodyWaiter, HTTPClientError?)?
+    }
+
+    mutating func finish(_ error: HTTPClientError?) -> FinishAction {
+        guard phase != .finished else { return FinishAction() }
+        let wasStreaming = phase == .streaming
+        phase = .finished
+        var action = FinishAction()
+        if let waiter = headWaiter {
+            headWaiter = nil
+            action.failHead = (waiter, error ?? HTTPClientError(.protocolError, "the transfer ended without a response head"))
+        }
+        if !wasStreaming, error == nil {
+            outcome = HTTPClientError(.protocolError, "the transfer ended without a response head")
+        } else {
+            outcome = error
+        }
+        if let waiter = bodyWaiter {
+            bodyWaiter = nil
+            action.resumeBody = (waiter, outcome)
+        }
+        return action
+    }
+}
