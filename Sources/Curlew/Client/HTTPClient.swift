@@ -237,6 +237,20 @@ public final class HTTPClient: Sendable {
         loop.detach()
     }
 
+    /// The loops' counts, added up (for tests and diagnostics).
+    func statistics() async -> LoopStatistics {
+        var total = LoopStatistics()
+        for loop in loops {
+            let counts = await withCheckedContinuation { (continuation: CheckedContinuation<LoopStatistics, Never>) in
+                if !loop.send(.inspect({ continuation.resume(returning: $0) })) { continuation.resume(returning: LoopStatistics()) }
+            }
+            total.transfers += counts.transfers
+            total.watchedSockets += counts.watchedSockets
+            total.pooledHandles += counts.pooledHandles
+        }
+        return total
+    }
+
     // MARK: - Building a transfer
 
     private func makeTransferRequest(

@@ -16,6 +16,18 @@ enum LoopCommand: Sendable {
     case resumeSend(Transfer)
     /// Stop taking requests; fail what is still running after `grace` seconds; end the thread.
     case shutdown(grace: Double, done: @Sendable () -> Void)
+    /// Report the loop's counts (for tests and diagnostics).
+    case inspect(@Sendable (LoopStatistics) -> Void)
+}
+
+/// What a loop holds at one moment.
+struct LoopStatistics: Sendable, Hashable {
+    /// Transfers whose easy handle is in the multi.
+    var transfers = 0
+    /// Sockets with a live `ev_io` watcher.
+    var watchedSockets = 0
+    /// Easy handles waiting in the pool.
+    var pooledHandles = 0
 }
 
 /// A libev loop on its own named thread, serving one ``MultiDriver``.

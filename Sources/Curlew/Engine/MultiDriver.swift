@@ -27,6 +27,8 @@ final class MultiDriver {
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
     private var tornDown = false
+    /// Live socket watchers (each counts itself in and out).
+    fileprivate(set) var watcherCount = 0
 
     init(loop: EventLoop, share: CurlShare, configuration: HTTPClientConfiguration) throws {
         self.loop = loop
@@ -155,6 +157,8 @@ final class MultiDriver {
             case .resumeReceive(let transfer): resume(transfer, receive: true)
             case .resumeSend(let transfer): resume(transfer, receive: false)
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
+            case .inspect(let report):
+                report(LoopStatistics(transfers: byEasy.count, watchedSockets: watcherCount, pooledHandles: pool.count))
             }
         }
         drainCompletions()
@@ -295,6 +299,7 @@ final class MultiDriver {
             switch command {
             case .start(let transfer): transfer.finish(.shutdown, metrics: nil)
             case .shutdown(_, let done): shutdownDone.append(done)
+            case .inspect(let report): report(LoopStatistics())
             case .cancel, .resumeReceive, .resumeSend: break
             }
         }
@@ -312,9 +317,12 @@ final class MultiDriver {
 final class SocketWatcher {
     private let io: UnsafeMutablePointer<ev_io>
     private let loop: OpaquePointer
+    private weak var driver: MultiDriver?
 
     init(loop: OpaquePointer, driver: MultiDriver) {
         self.loop = loop
+        self.driver = driver
+        driver.watcherCount += 1
         io = .allocate(capacity: 1)
         io.initialize(to: ev_io())
         ccurlew_ev_io_init(io, curlewSocketReady, -1, 0)
@@ -325,6 +333,7 @@ final class SocketWatcher {
     deinit {
         stop()
         io.deallocate()
+        driver?.watcherCount -= 1
     }
 
     /// Watches `socket` for `events`; the fd number may have been reused, so it is set anew.

@@ -113,6 +113,9 @@ final class Transfer: Sendable {
     /// The metrics, once the transfer has finished.
     var metrics: HTTPClientMetrics? { state.withLock { $0.metrics } }
 
+    /// Bytes buffered for the consumer now.
+    var bufferedBytes: Int { state.withLock { $0.machine.buffered } }
+
     /// Whether the transfer has finished.
     var isFinished: Bool { state.withLock { $0.machine.phase == .finished } }
 
