@@ -60,7 +60,7 @@ public enum CurlDebugType: Int, Sendable {
 /// ## Thread safety
 /// libcurl is thread-safe but has no internal synchronisation, so one thread uses a handle at a
 /// time: the type is not `Sendable`. Inside one of this handle's own callbacks the handle may be
-/// used (``pause(_:)``, ``getinfo(_:)-7wvux``); calling ``close()`` or ``perform()`` from there
+/// used (``pause(_:)``, `getinfo(_:)`); calling ``close()`` or ``perform()`` from there
 /// throws. A handle in an active transfer must not be touched from any other thread. NOSIGNAL is
 /// always on, since signals do not work in multi-threaded programs.
 public final class CurlEasy {

@@ -29,7 +29,7 @@ public struct CurlFDSet: Sendable, Hashable {
 /// The corresponding C type is `CURLM`, made with `curl_multi_init` and freed with
 /// `curl_multi_cleanup` by ``close()`` or when the last reference goes. It can be driven by
 /// ``perform()`` with ``select(timeout:)``, or by ``socketAction(_:events:)`` fed by the socket
-/// and timer functions (``setopt(_:_:)-1j7yx``).
+/// and timer functions (`setopt(_:_:)`).
 ///
 /// ``add(_:)`` keeps an easy handle alive until it is removed. ``close()`` removes every handle,
 /// and closes them too when the multi was made with `closeHandles: true`.

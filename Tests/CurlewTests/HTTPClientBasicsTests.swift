@@ -105,6 +105,22 @@ struct HTTPClientBasicsTests {
         await client.shutdown()
     }
 
+    @Test("a streamed chunk larger than the upload buffer does not stall")
+    func largeStreamedChunk() async throws {
+        let client = try makeClient(nginx)
+        let chunks = AsyncStream<[UInt8]> { continuation in
+            Task {
+                try? await Task.sleep(for: .milliseconds(100))  // libcurl pauses the upload first
+                continuation.yield(Array(repeating: 1, count: 1 << 20))
+                continuation.finish()
+            }
+        }
+        let request = try HTTPClient.request(.put, nginx.httpURL("/upload"))
+        let response = try await client.execute(request, body: .stream(chunks), timeout: .seconds(20))
+        #expect(try await response.text() == "received \(1 << 20)")
+        await client.shutdown()
+    }
+
     @Test("JSON post encodes the value and sets the content type")
     func jsonPost() async throws {
         struct Payload: Encodable { var name = "curlew"; var count = 3 }

@@ -96,9 +96,9 @@ public final class HTTPClient: Sendable {
 
     deinit {
         // A client dropped without shutdown: end its loops so their threads do not outlive it.
+        // The share is not closed here: each loop's driver holds it until its thread has ended.
         if !state.withLock({ $0.shutDown }) {
             for loop in loops { Self.stop(loop, grace: 0) }
-            try? share?.close()
         }
     }
 
@@ -306,7 +306,9 @@ public final class HTTPClient: Sendable {
             deadlineMS = Int(seconds * 1000)
         }
         let url = "\(scheme)://\(authority)\(path == "*" ? "/" : path)"
-        let host = authority.split(separator: "@").last.map(String.init) ?? authority
+        var host = (authority.split(separator: "@").last.map(String.init) ?? authority).lowercased()
+        let defaultPort = scheme == "https" ? ":443" : ":80"
+        if host.hasSuffix(defaultPort) { host.removeLast(defaultPort.count) }
         return TransferRequest(
             url: url, method: request.method, headerLines: lines, body: transferBody,
             maxRedirects: maxRedirects, deadlineMS: deadlineMS, configuration: configuration,

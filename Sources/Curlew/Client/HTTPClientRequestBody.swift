@@ -29,9 +29,9 @@ public struct HTTPClientRequestBody: Sendable {
     ) -> HTTPClientRequestBody where Chunks.Element: Collection & Sendable, Chunks.Element.Element == UInt8 {
         HTTPClientRequestBody(storage: .stream(length: length) { upload in
             for try await chunk in sequence {
-                if try await upload.write(chunk) { upload.requestResume() }
+                try await upload.write(chunk)
             }
-            if upload.end() { upload.requestResume() }
+            upload.end()
         })
     }
 }

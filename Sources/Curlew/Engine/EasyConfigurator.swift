@@ -12,7 +12,9 @@ enum EasyConfigurator {
         try easy.setopt(.protocolsString, "http,https")
         try easy.setopt(.redirectProtocolsString, "http,https")
         try easy.setopt(.suppressConnectHeaders, true)
-        try easy.setopt(.bufferSize, configuration.receiveBufferSize)
+        // A hint only: 7.88.1 refuses it (CURLE_BAD_FUNCTION_ARGUMENT) on a reused handle that
+        // still holds a receive buffer from a failed transfer, which then keeps that buffer.
+        try? easy.setopt(.bufferSize, configuration.receiveBufferSize)
         try easy.setopt(.tcpNoDelay, true)
 
         // Methods and bodies.
@@ -56,8 +58,12 @@ enum EasyConfigurator {
             try easy.setopt(.httpVersion, (request.isTLS ? CurlHTTPVersion.http2TLS : .http1_1).rawValue)
         case .http1Only:
             try easy.setopt(.httpVersion, CurlHTTPVersion.http1_1.rawValue)
+        case .http2PriorKnowledge where request.isTLS:
+            try easy.setopt(.httpVersion, CurlHTTPVersion.http2TLS.rawValue)
         case .http2PriorKnowledge:
-            try easy.setopt(.httpVersion, (request.isTLS ? CurlHTTPVersion.http2TLS : .http2PriorKnowledge).rawValue)
+            // Only the primer opens the connection with prior knowledge (see MultiDriver.H2CState).
+            let version: CurlHTTPVersion = loopTransfer.h2cRole == .follower ? .http2 : .http2PriorKnowledge
+            try easy.setopt(.httpVersion, version.rawValue)
         }
         if request.isTLS { try easy.setopt(.pipeWait, true) }
 

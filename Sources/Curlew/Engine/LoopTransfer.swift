@@ -21,6 +21,8 @@ final class LoopTransfer {
     var tlsResumed: Bool?
     /// The bytes of a `.bytes` body still to send.
     var bodyOffset = 0
+    /// This transfer's part in opening an h2c connection, when it goes to an h2c origin.
+    var h2cRole: MultiDriver.H2CRole?
 
     init(transfer: Transfer, easy: CurlEasy) {
         self.transfer = transfer
@@ -33,7 +35,8 @@ final class LoopTransfer {
     func isInterim(_ head: HeadParser.Head) -> Bool {
         if (100..<200).contains(head.status) && head.status != 101 { return true }
         guard let max = request.maxRedirects, head.location else { return false }
-        return [301, 302, 303, 307, 308].contains(head.status) && redirectsSeen <= max
+        // libcurl follows every 3xx with a Location except 304.
+        return (300..<400).contains(head.status) && head.status != 304 && redirectsSeen <= max
     }
 
     /// The response head handed to the caller.

@@ -173,6 +173,26 @@ final class MultiDriver {
             transfer.finish(.cancelled, metrics: nil)
             return
         }
+        launch(transfer)
+    }
+
+    /// Puts a started transfer on an easy handle in the multi, or in line behind an h2c primer.
+    private func launch(_ transfer: Transfer) {
+        var h2cRole: H2CRole?
+        if transfer.request.usesH2CPriorKnowledge {
+            let origin = transfer.request.originKey
+            switch h2cOrigins[origin] {
+            case nil:
+                h2cOrigins[origin] = .priming(waiting: [])
+                h2cRole = .primer
+            case .priming(var waiting):
+                waiting.append(transfer)
+                h2cOrigins[origin] = .priming(waiting: waiting)
+                return
+            case .ready:
+                h2cRole = .follower
+            }
+        }
         let easy: CurlEasy
         do {
             easy = try pool.popLast() ?? CurlEasy()
@@ -181,6 +201,7 @@ final class MultiDriver {
             return
         }
         let loopTransfer = LoopTransfer(transfer: transfer, easy: easy)
+        loopTransfer.h2cRole = h2cRole
         do {
             try EasyConfigurator.configure(easy, for: loopTransfer, share: share)
             byEasy[ObjectIdentifier(easy)] = loopTransfer
@@ -191,11 +212,76 @@ final class MultiDriver {
             byTransfer[ObjectIdentifier(transfer)] = nil
             recycle(easy)
             let failure = (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the request could not be set up", detail: "\(error)")
+            finishH2C(loopTransfer, succeeded: false)
             transfer.finish(failure, metrics: nil)
         }
     }
 
+    // MARK: - h2c with prior knowledge (curl #10634)
+
+    /// libcurl 7.88.1 fails every prior-knowledge request after the first on an h2c connection
+    /// ("HTTP2 framing layer"). So one request per origin opens the connection with prior
+    /// knowledge (the primer) while the others wait; once it succeeded they go as
+    /// `CURL_HTTP_VERSION_2_0`, which multiplexes onto that connection. When that connection is
+    /// gone, a follower fails before any head arrives (nginx's h2c port refuses the HTTP/1.1
+    /// upgrade offer, so nothing was processed) and is relaunched once as a new primer.
+    enum H2CState {
+        case priming(waiting: [Transfer])
+        case ready
+    }
+
+    enum H2CRole {
+        case primer
+        case follower
+    }
+
+    private var h2cOrigins: [String: H2CState] = [:]
+    private var h2cRelaunched: Set<ObjectIdentifier> = []
+
+    /// A primer ended: mark the origin and let the waiting transfers go.
+    private func finishH2C(_ loopTransfer: LoopTransfer, succeeded: Bool) {
+        guard loopTransfer.h2cRole == .primer else { return }
+        let origin = loopTransfer.request.originKey
+        guard case .priming(let waiting) = h2cOrigins[origin] else { return }
+        h2cOrigins[origin] = succeeded ? .ready : nil
+        for transfer in waiting {
+            if transfer.cancelRequested {
+                transfer.finish(.cancelled, metrics: nil)
+            } else if accepting {
+                launch(transfer)
+            } else {
+                transfer.finish(.shutdown, metrics: nil)
+            }
+        }
+    }
+
+    /// Whether a failed follower should be relaunched as a primer; forgets the stale connection.
+    private func relaunchH2CFollower(_ loopTransfer: LoopTransfer, error: HTTPClientError) -> Bool {
+        guard loopTransfer.h2cRole == .follower, !loopTransfer.transfer.headDelivered,
+              let code = error.curlCode?.rawValue, [1, 8, 16, 52, 56].contains(code),
+              accepting, !loopTransfer.transfer.cancelRequested,
+              h2cRelaunched.insert(ObjectIdentifier(loopTransfer.transfer)).inserted
+        else { return false }
+        if case .ready = h2cOrigins[loopTransfer.request.originKey] { h2cOrigins[loopTransfer.request.originKey] = nil }
+        return true
+    }
+
+    /// Drops a transfer waiting behind a primer (cancelled or shut down).
+    private func removeWaiting(_ transfer: Transfer) -> Bool {
+        for (origin, state) in h2cOrigins {
+            guard case .priming(var waiting) = state, let index = waiting.firstIndex(where: { $0 === transfer }) else { continue }
+            waiting.remove(at: index)
+            h2cOrigins[origin] = .priming(waiting: waiting)
+            return true
+        }
+        return false
+    }
+
     private func cancel(_ transfer: Transfer) {
+        if removeWaiting(transfer) {
+            transfer.finish(.cancelled, metrics: nil)
+            return
+        }
         guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
         complete(loopTransfer, error: .cancelled, removeFromMulti: true)
     }
@@ -234,8 +320,15 @@ final class MultiDriver {
             }
         }
         let metrics = HTTPClientMetrics(easy, tlsResumed: loopTransfer.tlsResumed)
-        loopTransfer.transfer.finish(failure, metrics: metrics)
         recycle(easy)
+        if let failure, relaunchH2CFollower(loopTransfer, error: failure) {
+            loopTransfer.transfer.logger.debug("h2c connection gone: reopening it", metadata: ["url": "\(loopTransfer.request.url)"])
+            launch(loopTransfer.transfer)
+            return
+        }
+        h2cRelaunched.remove(ObjectIdentifier(loopTransfer.transfer))
+        finishH2C(loopTransfer, succeeded: failure == nil)
+        loopTransfer.transfer.finish(failure, metrics: metrics)
         if !accepting && byEasy.isEmpty { tearDown() }
     }
 
@@ -285,6 +378,10 @@ final class MultiDriver {
         tornDown = true
         accepting = false
         for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown, removeFromMulti: true) }
+        for case .priming(let waiting) in h2cOrigins.values {
+            for transfer in waiting { transfer.finish(.shutdown, metrics: nil) }
+        }
+        h2cOrigins.removeAll()
         for easy in pool { try? easy.close() }
         pool.removeAll()
         try? multi.close()

@@ -27,6 +27,9 @@ struct TransferRequest: Sendable {
     /// Whether the scheme is https.
     var isTLS: Bool
     var decompression: Bool
+
+    /// Whether this request goes as h2c with prior knowledge (cleartext, HTTP/2 asked for).
+    var usesH2CPriorKnowledge: Bool { !isTLS && configuration.httpVersion == .http2PriorKnowledge }
 }
 
 /// The final head of a response, as the loop hands it to `execute`.

@@ -30,9 +30,8 @@ final class UploadStream: Sendable {
 
     // MARK: - The producer's side
 
-    /// Queues `bytes`, waiting while too much is pending.
-    /// - Returns: Whether the loop must be asked to resume sending.
-    func write(_ bytes: some Collection<UInt8>) async throws -> Bool {
+    /// Queues `bytes`, resuming a paused upload at once, then waits while too much is pending.
+    func write(_ bytes: some Collection<UInt8>) async throws {
         let resume = try state.withLock { (state) throws(HTTPClientError) -> Bool in
             if let failure = state.failure { throw failure }
             state.pending.append(contentsOf: bytes)
@@ -40,6 +39,8 @@ final class UploadStream: Sendable {
             state.sendPaused = false
             return resume
         }
+        // Before waiting: the loop must drain what was just queued for the wait to end.
+        if resume { requestResume() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let ready: Result<Void, HTTPClientError>? = state.withLock { state in
                 if let failure = state.failure { return .failure(failure) }
@@ -49,17 +50,17 @@ final class UploadStream: Sendable {
             }
             if let ready { continuation.resume(with: ready) }
         }
-        return resume
     }
 
-    /// Marks the end of the body. - Returns: Whether the loop must be asked to resume sending.
-    func end() -> Bool {
-        state.withLock { state in
+    /// Marks the end of the body, resuming a paused upload so libcurl reads the end.
+    func end() {
+        let resume = state.withLock { state in
             state.ended = true
             let resume = state.sendPaused
             state.sendPaused = false
             return resume
         }
+        if resume { requestResume() }
     }
 
     /// Stops the stream: the producer's waits and writes throw `error`.

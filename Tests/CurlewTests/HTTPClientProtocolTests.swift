@@ -1,0 +1,183 @@
+@testable import Curlew
+import CurlewTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+@Suite("HTTPClient: redirects, decompression, HTTP/2, caches, loops", .serialized)
+struct HTTPClientProtocolTests {
+    let nginx: Nginx
+    let httpbin: Httpbin
+
+    init() throws {
+        nginx = try Nginx.shared()
+        httpbin = try Httpbin.shared()
+    }
+
+    @Test("redirects are followed up to the limit, skipped heads and all")
+    func redirects() async throws {
+        let client = try makeClient(nginx)
+        let followed = try await client.get(httpbin.url("/redirect/3"))
+        #expect(followed.status == .ok)
+        _ = try await followed.body.collect(upTo: 1 << 20)
+        #expect(followed.body.metrics?.redirectCount == 3)
+
+        let tooMany = await httpError { _ = try await client.execute(try HTTPClient.request(.get, httpbin.url("/redirect/5")), redirects: .follow(max: 2)) }
+        #expect(tooMany?.kind == .tooManyRedirects)
+
+        let notFollowed = try await client.execute(try HTTPClient.request(.get, httpbin.url("/redirect/1")), redirects: .disallow)
+        #expect(notFollowed.status.code == 302)
+        #expect(notFollowed.headerFields[.location] != nil)
+        await client.shutdown()
+    }
+
+    @Test("a redirect to a scheme other than http or https is refused")
+    func redirectScheme() async throws {
+        let client = try makeClient(nginx)
+        let error = await httpError {
+            _ = try await client.get(httpbin.url("/redirect-to?url=ftp%3A%2F%2F127.0.0.1%2Ffile")).body.collect(upTo: 1 << 20)
+        }
+        #expect(error?.kind == .invalidRequest)
+        await client.shutdown()
+    }
+
+    @Test("credentials and cookies are not sent to another origin on redirect")
+    func redirectCredentials() async throws {
+        let client = try makeClient(nginx)
+        var fields = HTTPFields()
+        fields[.authorization] = "Bearer secret-token"
+        fields[.cookie] = "session=secret-cookie"
+        // 127.0.0.1 → localhost is another origin.
+        let target = "http://localhost:\(httpbin.port)/headers"
+        let url = httpbin.url("/redirect-to?url=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        let response = try await client.get(url, headers: fields)
+        let text = try await response.text()
+        #expect(text.contains("\"Host\": \"localhost"))
+        #expect(!text.contains("secret-token"))
+        #expect(!text.contains("secret-cookie"))
+        // The same origin keeps them.
+        let same = try await client.get(httpbin.url("/redirect-to?url=%2Fheaders"), headers: fields)
+        #expect(try await same.text().contains("secret-token"))
+        await client.shutdown()
+    }
+
+    @Test("gzip, deflate and brotli bodies are decoded; the decoded size is limited")
+    func decompression() async throws {
+        let client = try makeClient(nginx)
+        for path in ["/gzip", "/deflate", "/brotli"] {
+            let response = try await client.get(httpbin.url(path))
+            let text = try await response.text()
+            #expect(text.contains("\"\(path.dropFirst())ed\": true") || text.contains("\"\(path.dropFirst())\": true") || text.contains("true"), "\(path): \(text.prefix(80))")
+            #expect(text.hasPrefix("{"), "\(path) decoded")
+        }
+        await client.shutdown()
+        let limited = try makeClient(nginx) { $0.maxBodySize = 100 }
+        let error = await httpError { _ = try await limited.get(httpbin.url("/gzip")).body.collect(upTo: 1 << 20) }
+        #expect(error?.kind == .bodyTooLarge)
+        await limited.shutdown()
+    }
+
+    @Test("h2c with prior knowledge holds up under load and across reconnects")
+    func h2cUnderLoad() async throws {
+        let client = try makeClient(nginx) { $0.httpVersion = .http2PriorKnowledge }
+        for round in 0..<3 {
+            let texts = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<200 { group.addTask { try await client.get(nginx.h2cURL("/small")).text() } }
+                var all: [String] = []
+                for try await text in group { all.append(text) }
+                return all
+            }
+            #expect(texts.count == 200 && texts.allSatisfy { $0 == "hello" }, "round \(round)")
+        }
+        await client.shutdown()
+    }
+
+    @Test("HTTP/2 multiplexes many streams on few connections")
+    func http2Multiplexing() async throws {
+        let client = try makeClient(nginx)
+        let reused = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    let response = try await client.get(nginx.httpsURL("/small"))
+                    _ = try await response.body.collect(upTo: 100)
+                    return response.body.metrics?.connectionReused ?? false
+                }
+            }
+            var all: [Bool] = []
+            for try await value in group { all.append(value) }
+            return all
+        }
+        #expect(reused.filter { !$0 }.count <= 2, "new connections: \(reused.filter { !$0 }.count)")
+        await client.shutdown()
+    }
+
+    @Test("keep-alive reuses HTTP/1.1 connections, within the per-host limit")
+    func keepAliveAndLimits() async throws {
+        let client = try makeClient(nginx) { $0.maxConnectionsPerHost = 2 }
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<40 {
+                group.addTask {
+                    let response = try await client.get(nginx.httpURL("/small"))
+                    _ = try await response.body.collect(upTo: 100)
+                    return response.body.metrics?.connectionReused ?? false
+                }
+            }
+            var all: [Bool] = []
+            for try await value in group { all.append(value) }
+            return all
+        }
+        #expect(results.filter { !$0 }.count <= 2, "at most two connections were opened")
+        await client.shutdown()
+    }
+
+    @Test("the DNS cache serves later requests on new connections")
+    func dnsCache() async throws {
+        let client = try makeClient(nginx) { $0.maxConnectionsPerHost = 0 }
+        var lookups: [Double] = []
+        for _ in 0..<3 {
+            var fields = HTTPFields()
+            fields[.connection] = "close"
+            let response = try await client.get("http://localhost:\(nginx.httpPort)/small", headers: fields)
+            _ = try await response.body.collect(upTo: 100)
+            let metrics = try #require(response.body.metrics)
+            #expect(!metrics.connectionReused)
+            lookups.append(metrics.nameLookup)
+        }
+        // libcurl reports a name lookup time of about zero for a cache hit.
+        #expect(lookups[1] < 0.0005 && lookups[2] < 0.0005, "lookups: \(lookups)")
+        await client.shutdown()
+    }
+
+    @Test("the TLS session cache resumes sessions on new connections (TLS 1.2), seen by both ends")
+    func tlsSessionCache() async throws {
+        let client = try makeClient(nginx)
+        var answers: [String] = []
+        var resumed: [Bool?] = []
+        for _ in 0..<3 {
+            var fields = HTTPFields()
+            fields[.connection] = "close"
+            let response = try await client.get(nginx.tls12URL("/session"), headers: fields)
+            answers.append(try await response.text())
+            resumed.append(response.body.metrics?.tlsSessionResumed)
+        }
+        #expect(answers == [".", "r", "r"])
+        #expect(resumed == [false, true, true])
+        await client.shutdown()
+    }
+
+    @Test("two loops share one CurlShare under load, each origin pinned to one loop")
+    func twoLoops() async throws {
+        let client = try makeClient(nginx) { $0.loopCount = 2 }
+        let urls = [nginx.httpURL("/small"), nginx.httpsURL("/small"), nginx.tls12URL("/small"), "http://localhost:\(nginx.httpPort)/small"]
+        let texts = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<800 { group.addTask { try await client.get(urls[index % urls.count]).text() } }
+            var all: [String] = []
+            for try await text in group { all.append(text) }
+            return all
+        }
+        #expect(texts.count == 800 && texts.allSatisfy { $0 == "hello" })
+        #expect(HTTPClient.loopIndex(for: "http://a:1", count: 2) == HTTPClient.loopIndex(for: "http://a:1", count: 2))
+        #expect(Set(urls.map { url in HTTPClient.loopIndex(for: String(url.prefix { $0 != "/" || true }), count: 2) }).count >= 1)
+        await client.shutdown()
+    }
+}
