@@ -20,6 +20,10 @@ public final class Nginx: Sendable {
     public let h2cPort: Int
     /// TLS 1.2 only, with a session cache and no tickets: resumption is visible here.
     public let tls12Port: Int
+    /// TLS that requires a client certificate signed by the test CA.
+    public let mtlsPort: Int
+    /// A Unix domain socket serving the same locations as `httpPort`.
+    public var unixSocketPath: String { "\(prefix)/nginx.sock" }
     /// The certificates the TLS listeners use.
     public let certificates: TestCertificates
     /// The folder nginx runs in (config, logs, files).
@@ -35,6 +39,8 @@ public final class Nginx: Sendable {
     public func httpsURL(_ path: String) -> String { "https://localhost:\(httpsPort)\(path)" }
     /// `http://127.0.0.1:<h2cPort><path>`.
     public func h2cURL(_ path: String) -> String { "http://127.0.0.1:\(h2cPort)\(path)" }
+    /// `https://localhost:<mtlsPort><path>`.
+    public func mtlsURL(_ path: String) -> String { "https://localhost:\(mtlsPort)\(path)" }
     /// `https://localhost:<tls12Port><path>`.
     public func tls12URL(_ path: String) -> String { "https://localhost:\(tls12Port)\(path)" }
 
@@ -58,8 +64,8 @@ public final class Nginx: Sendable {
         let nginx = try Loopback.executable("nginx")
         certificates = try TestCertificates.generate()
         prefix = try Loopback.temporaryFolder("curlew-test-nginx")
-        let ports = try Loopback.freePorts(5)
-        (httpPort, httpsPort, h2cPort, tls12Port) = (ports[0], ports[1], ports[2], ports[3])
+        let ports = try Loopback.freePorts(6)
+        (httpPort, httpsPort, h2cPort, tls12Port, mtlsPort) = (ports[0], ports[1], ports[2], ports[3], ports[5])
         let sinkPort = ports[4]
         let files = FileManager.default
         for folder in ["logs", "tmp", "www", "www/status"] {
@@ -74,7 +80,7 @@ public final class Nginx: Sendable {
             arguments: ["-p", prefix, "-c", "\(prefix)/nginx.conf", "-e", "stderr", "-g", "daemon off;"],
             logPath: logPath
         )
-        try Loopback.waitUntilListening([httpPort, httpsPort, h2cPort, tls12Port, sinkPort], process: process, logPath: logPath)
+        try Loopback.waitUntilListening([httpPort, httpsPort, h2cPort, tls12Port, sinkPort, mtlsPort], process: process, logPath: logPath)
     }
 
     /// Stops nginx.
@@ -87,7 +93,7 @@ public final class Nginx: Sendable {
     }
 
     static func config(prefix: String, ports: [Int], certificates: TestCertificates) -> String {
-        let (http, https, h2c, tls12, sink) = (ports[0], ports[1], ports[2], ports[3], ports[4])
+        let (http, https, h2c, tls12, sink, mtls) = (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5])
         // `return` takes a literal code, so each status gets its own location.
         let statusLocations = [200, 201, 204, 301, 400, 404, 500, 503]
             .map { "                location = /status/\($0) { return \($0); }" }.joined(separator: "\n")
@@ -141,6 +147,16 @@ public final class Nginx: Sendable {
                 ssl_protocols TLSv1.2;
                 ssl_session_cache shared:CURLEW:1m;
                 ssl_session_tickets off;
+        \(locations)
+            }
+            server {
+                listen 127.0.0.1:\(mtls) ssl;
+                ssl_verify_client on;
+                ssl_client_certificate \(certificates.caCertificate);
+                location = /whoami { default_type text/plain; return 200 "$ssl_client_s_dn"; }
+            }
+            server {
+                listen unix:\(prefix)/nginx.sock;
         \(locations)
             }
             server {

@@ -68,7 +68,8 @@ public final class Proxies: Sendable {
     }
 
     /// Without `ConnectPort` lines tinyproxy tunnels CONNECT to any port; `Allow` admits only
-    /// loopback clients. `-d` keeps it in the foreground, logging to stderr.
+    /// loopback clients. `-d` keeps it in the foreground, logging to stderr. The `Via` header it
+    /// adds lets tests see that a request went through it.
     static func tinyproxyConfig(folder: String, port: Int) -> String {
         """
         Port \(port)
@@ -76,7 +77,7 @@ public final class Proxies: Sendable {
         Allow 127.0.0.1
         Timeout 600
         MaxClients 100
-        DisableViaHeader Yes
+        DisableViaHeader No
         LogLevel Info
         PidFile "\(folder)/tinyproxy.pid"
 
