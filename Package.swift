@@ -25,20 +25,22 @@ let package = Package(
             name: "CCurlew",
             linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("ev")]
         ),
+        // The one lock type: a pthread mutex, which ThreadSanitizer can see.
+        .target(name: "CurlewLocks", swiftSettings: swiftSettings),
         // A thin, synchronous Swift layer over libcurl's handles with PycURL's semantics.
-        .target(name: "LibCurl", dependencies: ["CCurlew"], swiftSettings: swiftSettings),
+        .target(name: "LibCurl", dependencies: ["CCurlew", "CurlewLocks"], swiftSettings: swiftSettings),
         // The async HTTP client: a libev loop thread per multi, transfers, HTTPClient.
         .target(
             name: "Curlew",
             dependencies: [
-                "CCurlew", "LibCurl",
+                "CCurlew", "CurlewLocks", "LibCurl",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         // Starts the real servers the tests talk to (nginx, …) on loopback ports picked free.
-        .target(name: "CurlewTestSupport", swiftSettings: swiftSettings),
+        .target(name: "CurlewTestSupport", dependencies: ["CurlewLocks"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LibCurlTests",
             dependencies: ["LibCurl", "CCurlew", "CurlewTestSupport"],

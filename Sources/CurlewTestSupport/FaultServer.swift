@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import CurlewLocks
 
 /// A misbehaving HTTP/1.1 server on loopback, on a port picked free at start: behaviour no real
 /// server offers on demand, one fault per path. It is `Tests/Servers/fault_server.py`, run
@@ -25,7 +25,7 @@ public final class FaultServer: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tests/Servers/fault_server.py").path
 
-    private static let sharedInstance = Mutex<FaultServer?>(nil)
+    private static let sharedInstance = Locked<FaultServer?>(nil)
 
     /// One fault server for the whole test process, started on first use and stopped at exit.
     public static func shared() throws -> FaultServer {

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import CurlewLocks
 
 /// httpbin (PyPI) served by gunicorn on loopback, on a port picked free at start: redirects,
 /// cookies, auth, gzip and brotli, streaming, delays, status codes.
@@ -14,7 +14,7 @@ public final class Httpbin: Sendable {
     /// `http://127.0.0.1:<port><path>`.
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    private static let sharedInstance = Mutex<Httpbin?>(nil)
+    private static let sharedInstance = Locked<Httpbin?>(nil)
 
     /// One httpbin for the whole test process, started on first use and stopped at exit.
     public static func shared() throws -> Httpbin {

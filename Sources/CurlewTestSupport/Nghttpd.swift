@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import CurlewLocks
 
 /// nghttpd (nghttp2's HTTP/2-only server) on loopback, on ports picked free at start: cleartext
 /// HTTP/2 with prior knowledge (h2c) on one port, HTTP/2 over TLS (ALPN `h2`) on another.
@@ -22,7 +22,7 @@ public final class Nghttpd: Sendable {
     /// `https://127.0.0.1:<tlsPort><path>` (the server certificate names 127.0.0.1 too).
     public func tlsURL(_ path: String) -> String { "https://127.0.0.1:\(tlsPort)\(path)" }
 
-    private static let sharedInstance = Mutex<Nghttpd?>(nil)
+    private static let sharedInstance = Locked<Nghttpd?>(nil)
 
     /// One nghttpd pair for the whole test process, started on first use and stopped at exit.
     public static func shared() throws -> Nghttpd {

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import CurlewLocks
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -47,7 +47,7 @@ public final class Nginx: Sendable {
     /// The expected content of `/big`.
     public static func bigBody() -> [UInt8] { (0..<bigSize).map { UInt8($0 % 251) } }
 
-    private static let sharedInstance = Mutex<Nginx?>(nil)
+    private static let sharedInstance = Locked<Nginx?>(nil)
 
     /// One nginx for the whole test process, started on first use and stopped at exit.
     public static func shared() throws -> Nginx {

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import CurlewLocks
 
 /// Proxies on loopback, on ports picked free at start: tinyproxy (an HTTP proxy that forwards
 /// plain requests and tunnels CONNECT to any port) and two microsocks SOCKS5 proxies, one
@@ -17,7 +17,7 @@ public final class Proxies: Sendable {
     public let socksPassword = "secret"
     private let processes: [ServerProcess]
 
-    private static let sharedInstance = Mutex<Proxies?>(nil)
+    private static let sharedInstance = Locked<Proxies?>(nil)
 
     /// One set of proxies for the whole test process, started on first use and stopped at exit.
     public static func shared() throws -> Proxies {

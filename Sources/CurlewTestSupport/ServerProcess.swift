@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import CurlewLocks
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -43,7 +43,7 @@ final class ServerProcess: Sendable {
 
     // MARK: - Stopping every server at exit
 
-    private static let running = Mutex<Set<pid_t>>([])
+    private static let running = Locked<Set<pid_t>>([])
     private static let installExitHandler: Void = {
         atexit {
             for pid in ServerProcess.running.withLock({ $0 }) { ServerProcess.terminate(pid) }

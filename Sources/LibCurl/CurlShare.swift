@@ -1,5 +1,5 @@
 internal import CCurlew
-internal import Synchronization
+internal import CurlewLocks
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -47,7 +47,7 @@ public enum CurlShareData: Int32, Sendable, CaseIterable {
 /// Not every kind of data is safe to share across threads (see ``CurlShareData``).
 public final class CurlShare: @unchecked Sendable {
     // @unchecked Sendable: `locks` is written only in init and deinit, and libcurl's calls into
-    // it are the mutexes themselves; every other stored state lives in `state`, a Mutex. The weak
+    // it are the mutexes themselves; every other stored state lives in `state`, a `Locked`. The weak
     // references to easy handles inside it are only dereferenced by `close()`, whose thread-safety
     // rule (no other thread using those handles) is documented above, as in PycURL.
 
@@ -59,7 +59,7 @@ public final class CurlShare: @unchecked Sendable {
     private let locks: UnsafeMutablePointer<pthread_mutex_t>
     private static let lockCount = 16
 
-    // @unchecked Sendable: reached only through `state`'s Mutex; the raw handle and the weak
+    // @unchecked Sendable: reached only through `state`'s lock; the raw handle and the weak
     // references inside are never handed out of a `withLock` body.
     private struct State: @unchecked Sendable {
         var handle: UnsafeMutableRawPointer?
@@ -72,7 +72,7 @@ public final class CurlShare: @unchecked Sendable {
         weak var easy: CurlEasy?
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Makes a share handle with `curl_share_init` and installs its lock callbacks.
     ///
@@ -88,7 +88,7 @@ public final class CurlShare: @unchecked Sendable {
         self.detachOnClose = detachOnClose
         locks = .allocate(capacity: Self.lockCount)
         for index in 0..<Self.lockCount { pthread_mutex_init(locks + index, nil) }
-        state = Mutex(State(handle: handle))
+        state = Locked(State(handle: handle))
         _ = ccurlew_share_setopt_lock_callback(handle, curlewShareLock)
         _ = ccurlew_share_setopt_unlock_callback(handle, curlewShareUnlock)
         _ = ccurlew_share_setopt_pointer(handle, CURLSHOPT_USERDATA, locks)

@@ -4,9 +4,28 @@ import Foundation
 import HTTPTypes
 import Testing
 
-/// Open file descriptors of this process.
-func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+/// This process's open TCP sockets connected to one of `ports` on 127.0.0.1: socket inodes of
+/// /proc/self/fd matched against /proc/net/tcp. Precise even while other suites run.
+func openConnections(toPorts ports: [Int]) -> Int {
+    let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    var inodes = Set<String>()
+    for fd in fds {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"),
+           target.hasPrefix("socket:[") {
+            inodes.insert(String(target.dropFirst(8).dropLast()))
+        }
+    }
+    // Read to EOF: /proc files report a size of 0, and the table is longer than one page.
+    let table = String(decoding: FileHandle(forReadingAtPath: "/proc/net/tcp")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+    let hexPorts = Set(ports.map { String(format: "%04X", $0) })
+    var count = 0
+    for line in table.split(separator: "\n").dropFirst() {
+        let columns = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard columns.count > 9 else { continue }
+        let remotePort = columns[2].split(separator: ":").last.map(String.init) ?? ""
+        if hexPorts.contains(remotePort) && inodes.contains(String(columns[9])) { count += 1 }
+    }
+    return count
 }
 
 @Suite("HTTPClient: concurrency, cancellation, shutdown", .serialized)
@@ -82,7 +101,8 @@ struct HTTPClientConcurrencyTests {
 
     @Test("a cancellation storm leaves no transfer, socket or continuation behind")
     func cancellationStorm() async throws {
-        let before = openDescriptorCount()
+        let nginx = try Nginx()  // its own, so the socket count below sees only this test's connections
+        defer { nginx.stop() }
         let client = try makeClient(nginx)
         let urls = [nginx.httpURL("/slow"), nginx.httpURL("/big"), nginx.httpsURL("/big"), nginx.httpURL("/small")]
         let outcomes = await withTaskGroup(of: Bool.self) { group in
@@ -110,8 +130,10 @@ struct HTTPClientConcurrencyTests {
         #expect(outcomes.allSatisfy { $0 }, "each ended in success or .cancelled")
         let statistics = await client.statistics()
         #expect(statistics.transfers == 0)
+        _ = try await client.get(nginx.httpURL("/small")).body.collect(upTo: 100)
+        #expect(openConnections(toPorts: [nginx.httpPort, nginx.httpsPort]) > 0, "idle keep-alive connections stay open until shutdown")
         await client.shutdown()
-        #expect(openDescriptorCount() <= before + 2, "sockets were closed (before: \(before), after: \(openDescriptorCount()))")
+        #expect(openConnections(toPorts: [nginx.httpPort, nginx.httpsPort]) == 0, "shutdown closed every socket")
     }
 
     @Test("shutdown with requests in flight ends every one of them")

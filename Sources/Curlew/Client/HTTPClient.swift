@@ -2,7 +2,7 @@ public import HTTPTypes
 public import Logging
 internal import Foundation
 internal import LibCurl
-internal import Synchronization
+internal import CurlewLocks
 
 /// An HTTP client on libcurl: one or more libev loop threads drive libcurl's multi interface,
 /// and each request is awaited through a continuation that its loop resumes exactly once.
@@ -24,7 +24,7 @@ public final class HTTPClient: Sendable {
     private let share: CurlShare?
     private let startupError: HTTPClientError?
     private let caFile: String?
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var shutDown = false

@@ -1,5 +1,5 @@
 internal import CCurlew
-internal import Synchronization
+internal import CurlewLocks
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -34,19 +34,19 @@ struct LoopStatistics: Sendable, Hashable {
 ///
 /// Started with a handshake (the thread reports whether its multi could be made) and stopped
 /// by a shutdown command followed by a join. Other threads reach it only through ``send(_:)``:
-/// a Mutex-guarded array plus `ev_async_send`, which coalesces wake-ups, hence the array.
+/// a lock-guarded array plus `ev_async_send`, which coalesces wake-ups, hence the array.
 final class EventLoop: @unchecked Sendable {
     // @unchecked Sendable: `loop` and `wakeup` are C pointers. Other threads use them only in
     // `send`, through `ev_async_send`, which libev documents as safe from any thread; all other
-    // uses are on the loop thread. Every other stored property is a Mutex or immutable.
+    // uses are on the loop thread. Every other stored property is a `Locked` or immutable.
     let name: String
     /// `ev_loop *`: used on the loop thread only, except `ev_async_send`, which libev makes
     /// safe from any thread.
     private let loop: OpaquePointer
     /// The async watcher: allocated here, freed by the thread after the loop ends.
     private let wakeup: UnsafeMutablePointer<ev_async>
-    private let queue = Mutex<Queue>(Queue())
-    private let thread: Mutex<pthread_t?> = Mutex(nil)
+    private let queue = Locked<Queue>(Queue())
+    private let thread: Locked<pthread_t?> = Locked(nil)
 
     private struct Queue {
         var commands: [LoopCommand] = []
@@ -58,7 +58,7 @@ final class EventLoop: @unchecked Sendable {
     private final class ThreadStart {
         let loop: EventLoop
         let makeDriver: (EventLoop) throws -> MultiDriver
-        let started = Mutex<Result<Void, any Error>?>(nil)
+        let started = Locked<Result<Void, any Error>?>(nil)
         init(loop: EventLoop, makeDriver: @escaping (EventLoop) throws -> MultiDriver) {
             self.loop = loop
             self.makeDriver = makeDriver

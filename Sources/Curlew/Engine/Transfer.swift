@@ -1,6 +1,6 @@
 internal import HTTPTypes
 internal import Logging
-internal import Synchronization
+internal import CurlewLocks
 
 /// Everything the loop needs to set an easy handle up for one request; built and checked by
 /// ``HTTPClient`` before anything is sent.
@@ -49,9 +49,9 @@ final class Transfer: Sendable {
     let request: TransferRequest
     let logger: Logger
     let upload: UploadStream?
-    private let state: Mutex<Shared>
+    private let state: Locked<Shared>
 
-    private struct Shared {
+    private struct Shared: Sendable {
         var machine: Machine
         var metrics: HTTPClientMetrics?
     }
@@ -61,7 +61,7 @@ final class Transfer: Sendable {
         self.logger = logger
         if case .stream = request.body { upload = UploadStream() } else { upload = nil }
         let configuration = request.configuration
-        state = Mutex(Shared(machine: Machine(highWater: configuration.responseBufferHighWater,
+        state = Locked(Shared(machine: Machine(highWater: configuration.responseBufferHighWater,
                                               lowWater: configuration.responseBufferLowWater)))
     }
 

@@ -188,3 +188,5 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk> {
         return action
     }
 }
+
+extension TransferStateMachine: Sendable where HeadWaiter: Sendable, BodyWaiter: Sendable, Chunk: Sendable {}

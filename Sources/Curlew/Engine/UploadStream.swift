@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import CurlewLocks
 
 /// The bytes of a streamed request body on their way from the producer task to libcurl's read
 /// callback. The producer waits while more than `highWater` bytes are pending; the read
@@ -14,8 +14,8 @@ final class UploadStream: Sendable {
         var producer: CheckedContinuation<Void, any Error>?
     }
 
-    private let state = Mutex(State())
-    private let resumeHandler = Mutex<(@Sendable () -> Void)?>(nil)
+    private let state = Locked(State())
+    private let resumeHandler = Locked<(@Sendable () -> Void)?>(nil)
     let highWater = 256 << 10
 
     /// Sets what asks the loop to resume sending.
@@ -32,7 +32,7 @@ final class UploadStream: Sendable {
 
     /// Queues `bytes`, resuming a paused upload at once, then waits while too much is pending.
     func write(_ bytes: some Collection<UInt8>) async throws {
-        let resume = try state.withLock { (state) throws(HTTPClientError) -> Bool in
+        let resume = try state.withLock { (state: inout State) throws(HTTPClientError) -> Bool in
             if let failure = state.failure { throw failure }
             state.pending.append(contentsOf: bytes)
             let resume = state.sendPaused

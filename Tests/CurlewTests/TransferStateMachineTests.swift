@@ -1,0 +1,96 @@
+@testable import Curlew
+import Testing
+
+/// The per-request state machine, with plain values standing in for continuations: no I/O.
+@Suite("TransferStateMachine")
+struct TransferStateMachineTests {
+    typealias Machine = TransferStateMachine<String, String, [UInt8]>
+
+    func machine(highWater: Int = 10, lowWater: Int = 4) -> Machine {
+        Machine(highWater: highWater, lowWater: lowWater)
+    }
+
+    @Test("queued → running → streaming → finished, the head waiter resumed once")
+    func happyPath() {
+        var machine = machine()
+        #expect(machine.phase == .queued)
+        guard case .wait = machine.waitForHead("head") else { Issue.record("expected wait"); return }
+        #expect(machine.start() == .start)
+        #expect(machine.phase == .running)
+        guard case .resume(let waiter) = machine.headReceived() else { Issue.record("expected the head waiter"); return }
+        #expect(waiter == "head")
+        guard case .none = machine.headReceived() else { Issue.record("a second head resumed someone"); return }
+        #expect(machine.phase == .streaming)
+        guard case .accepted(resume: nil) = machine.bodyReceived([1, 2], size: 2) else { Issue.record("expected accepted"); return }
+        guard case .chunk([1, 2], resumeReceive: false) = machine.next(size: \.count, waiter: nil) else { Issue.record("expected the chunk"); return }
+        let finish = machine.finish(nil)
+        #expect(finish.failHead == nil && finish.resumeBody == nil)
+        guard case .end = machine.next(size: \.count, waiter: nil) else { Issue.record("expected the end"); return }
+        #expect(machine.phase == .finished)
+    }
+
+    @Test("a cancel before start finishes without touching libcurl")
+    func cancelBeforeStart() {
+        var machine = machine()
+        #expect(machine.requestCancel() == .sendCancel)
+        #expect(machine.requestCancel() == .none, "cancel is sent once")
+        #expect(machine.start() == .finishCancelled)
+    }
+
+    @Test("a failure before the head fails the head waiter, once")
+    func failureBeforeHead() {
+        var machine = machine()
+        _ = machine.waitForHead("head")
+        _ = machine.start()
+        let error = HTTPClientError(.connectionRefused, "refused")
+        let finish = machine.finish(error)
+        #expect(finish.failHead?.0 == "head")
+        #expect(finish.failHead?.1 == error)
+        let again = machine.finish(HTTPClientError.cancelled)
+        #expect(again.failHead == nil && again.resumeBody == nil, "finishing twice resumes nobody")
+        guard case .fail(let waiter, let late) = machine.waitForHead("late") else { Issue.record("a late waiter must fail at once"); return }
+        #expect(waiter == "late" && late == error)
+    }
+
+    @Test("a waiting consumer gets the next chunk directly, and the error at the end")
+    func waitingConsumer() {
+        var machine = machine()
+        _ = machine.start()
+        _ = machine.headReceived()
+        guard case .wait = machine.next(size: \.count, waiter: "body") else { Issue.record("expected wait"); return }
+        guard case .accepted(resume: "body") = machine.bodyReceived([7], size: 1) else { Issue.record("expected the waiter"); return }
+        #expect(machine.buffered == 0)
+        guard case .wait = machine.next(size: \.count, waiter: "body2") else { Issue.record("expected wait"); return }
+        let error = HTTPClientError(.truncatedBody, "short")
+        let finish = machine.finish(error)
+        #expect(finish.resumeBody?.0 == "body2")
+        #expect(finish.resumeBody?.1 == error)
+    }
+
+    @Test("above high water the write callback is told to pause; below low water the consumer asks to resume, once")
+    func backpressure() {
+        var machine = machine(highWater: 10, lowWater: 4)
+        _ = machine.start()
+        _ = machine.headReceived()
+        for _ in 0..<2 {
+            guard case .accepted(resume: nil) = machine.bodyReceived(Array(repeating: 0, count: 6), size: 6) else { Issue.record("expected accepted"); return }
+        }
+        #expect(machine.buffered == 12)
+        guard case .pause = machine.bodyReceived([0], size: 1) else { Issue.record("expected pause"); return }
+        #expect(machine.receivePaused)
+        guard case .chunk(_, resumeReceive: false) = machine.next(size: \.count, waiter: nil) else { Issue.record("6 bytes left: no resume"); return }
+        #expect(machine.buffered == 6)
+        guard case .chunk(_, resumeReceive: true) = machine.next(size: \.count, waiter: nil) else { Issue.record("0 bytes left: resume"); return }
+        machine.receiveResumed()
+        #expect(!machine.receivePaused)
+    }
+
+    @Test("a successful finish without a delivered head is a protocol error, not an empty success")
+    func finishWithoutHead() {
+        var machine = machine()
+        _ = machine.start()
+        _ = machine.finish(nil)
+        guard case .fail(let error) = machine.next(size: \.count, waiter: nil) else { Issue.record("expected a failure"); return }
+        #expect(error.kind == .protocolError)
+    }
+}
