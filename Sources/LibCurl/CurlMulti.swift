@@ -208,11 +208,17 @@ public final class CurlMulti {
     /// The corresponding C function is `curl_multi_perform`.
     /// - Returns: How many transfers are still running.
     public func perform() throws -> Int {
-        let handle = try outsideCallbacks("perform")
+        try drive("perform") { curl_multi_perform($0, &$1) }
+    }
+
+    /// Runs one of the driving calls, marked as on the stack (easy callbacks it runs may call
+    /// back into this multi), and returns libcurl's running count.
+    private func drive(_ call: String, _ body: (UnsafeMutableRawPointer, inout Int32) -> CURLMcode) throws -> Int {
+        let handle = try outsideCallbacks(call)
         var running: Int32 = 0
         callbackDepth += 1
         defer { callbackDepth -= 1 }
-        try check(curl_multi_perform(handle, &running), "curl_multi_perform failed")
+        try check(body(handle, &running), "\(call) failed")
         return Int(running)
     }
 
@@ -223,12 +229,7 @@ public final class CurlMulti {
     /// - Returns: How many transfers are still running. A drop does not say which transfer
     ///   finished: read ``infoRead(max:)``.
     public func socketAction(_ socket: Int32, events: CurlSelect) throws -> Int {
-        let handle = try outsideCallbacks("socketAction")
-        var running: Int32 = 0
-        callbackDepth += 1
-        defer { callbackDepth -= 1 }
-        try check(curl_multi_socket_action(handle, socket, events.rawValue, &running), "curl_multi_socket_action failed")
-        return Int(running)
+        try drive("socketAction") { curl_multi_socket_action($0, socket, events.rawValue, &$1) }
     }
 
     /// Acts on every socket. PycURL's `socket_all()`.
@@ -236,12 +237,7 @@ public final class CurlMulti {
     /// The corresponding C function is `curl_multi_socket_all` (deprecated in libcurl).
     /// - Returns: How many transfers are still running.
     public func socketAll() throws -> Int {
-        let handle = try outsideCallbacks("socketAll")
-        var running: Int32 = 0
-        callbackDepth += 1
-        defer { callbackDepth -= 1 }
-        try check(ccurlew_multi_socket_all(handle, &running), "curl_multi_socket_all failed")
-        return Int(running)
+        try drive("socketAll") { ccurlew_multi_socket_all($0, &$1) }
     }
 
     /// Reads up to `max` completion messages. PycURL's `info_read([max_objects])`.
@@ -288,13 +284,7 @@ public final class CurlMulti {
     /// The corresponding C function is `curl_multi_fdset`. Sockets numbered `FD_SETSIZE` (1024)
     /// or more are not reported; drive such a multi with ``socketAction(_:events:)``.
     public func fdset() throws -> CurlFDSet {
-        let handle = try liveHandle("fdset")
-        var readSet = fd_set(), writeSet = fd_set(), exceptionSet = fd_set()
-        ccurlew_fd_zero(&readSet)
-        ccurlew_fd_zero(&writeSet)
-        ccurlew_fd_zero(&exceptionSet)
-        var maxFD: Int32 = -1
-        try check(curl_multi_fdset(handle, &readSet, &writeSet, &exceptionSet, &maxFD), "curl_multi_fdset failed")
+        var (readSet, writeSet, exceptionSet, maxFD) = try cFDSets("fdset")
         var result = CurlFDSet(read: [], write: [], exception: [])
         guard maxFD >= 0 else { return result }
         for fd in 0...maxFD {
@@ -305,6 +295,18 @@ public final class CurlMulti {
         return result
     }
 
+    /// `curl_multi_fdset` into fresh sets, with the highest socket (-1 for none).
+    private func cFDSets(_ call: String) throws -> (fd_set, fd_set, fd_set, Int32) {
+        let handle = try liveHandle(call)
+        var readSet = fd_set(), writeSet = fd_set(), exceptionSet = fd_set()
+        ccurlew_fd_zero(&readSet)
+        ccurlew_fd_zero(&writeSet)
+        ccurlew_fd_zero(&exceptionSet)
+        var maxFD: Int32 = -1
+        try check(curl_multi_fdset(handle, &readSet, &writeSet, &exceptionSet, &maxFD), "curl_multi_fdset failed")
+        return (readSet, writeSet, exceptionSet, maxFD)
+    }
+
     /// Waits up to `timeout` seconds for activity on this multi's sockets. PycURL's
     /// `select([timeout])`.
     ///
@@ -313,13 +315,7 @@ public final class CurlMulti {
     /// and 100 ms, as libcurl's documentation advises, and returns 0.
     /// - Returns: The number of ready sockets, 0 on timeout.
     public func select(timeout: Double) throws -> Int {
-        let handle = try liveHandle("select")
-        var readSet = fd_set(), writeSet = fd_set(), exceptionSet = fd_set()
-        ccurlew_fd_zero(&readSet)
-        ccurlew_fd_zero(&writeSet)
-        ccurlew_fd_zero(&exceptionSet)
-        var maxFD: Int32 = -1
-        try check(curl_multi_fdset(handle, &readSet, &writeSet, &exceptionSet, &maxFD), "curl_multi_fdset failed")
+        var (readSet, writeSet, exceptionSet, maxFD) = try cFDSets("select")
         let seconds = Swift.min(Swift.max(0, timeout.isNaN ? 0 : timeout), 86_400)
         if maxFD < 0 {
             let wait = Swift.min(seconds, 0.1)
