@@ -28,5 +28,5 @@ for _ in $(seq 100); do
 done
 (cd "$here" && swift build -c release --product CurlewClient >&2)
 client="$(cd "$here" && swift build -c release --show-bin-path)/CurlewClient"
-"$client" "http://127.0.0.1:$H1/small" 10000 64 h1
-"$client" "http://127.0.0.1:$H2C/small" 10000 64 h2c
+"$client" "http://127.0.0.1:$H1/small" "${N:-10000}" "${C:-64}" h1 ${LOOPS:-1}
+"$client" "http://127.0.0.1:$H2C/small" "${N:-10000}" "${C:-64}" h2c ${LOOPS:-1}
