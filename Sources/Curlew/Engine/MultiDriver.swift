@@ -150,18 +150,32 @@ final class MultiDriver {
     // MARK: - Commands
 
     func processCommands() {
+        var kick = false
         for command in loop.takeCommands() {
             switch command {
-            case .start(let transfer): start(transfer)
+            case .start(let transfer):
+                start(transfer)
+                kick = true
             case .cancel(let transfer): cancel(transfer)
-            case .resumeReceive(let transfer): resume(transfer, receive: true)
-            case .resumeSend(let transfer): resume(transfer, receive: false)
+            case .resumeReceive(let transfer):
+                resume(transfer, receive: true)
+                kick = true
+            case .resumeSend(let transfer):
+                resume(transfer, receive: false)
+                kick = true
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
             case .inspect(let report):
                 report(LoopStatistics(transfers: byEasy.count, watchedSockets: watcherCount, pooledHandles: pool.count))
             }
         }
-        drainCompletions()
+        // Drive new and resumed transfers now rather than on the next timer event: libcurl
+        // reports only changes of its earliest timeout, and an unpaused upload with an idle
+        // socket was seen to wait for its deadline otherwise.
+        if kick && !tornDown {
+            act(CurlMulti.socketTimeout, [])
+        } else {
+            drainCompletions()
+        }
     }
 
     private func start(_ transfer: Transfer) {
