@@ -65,6 +65,13 @@ let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).
                 do {
                     let response = try await client.get(arguments.url)
                     for try await chunk in response.body { bytes += chunk.count }
+                    if ProcessInfo.processInfo.environment["CURLEW_BENCH_TRACE"] != nil, let metrics = response.body.metrics {
+                        let wall = ContinuousClock.now - began
+                        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+                        if wallSeconds > 0.005 {
+                            print(String(format: "slow: wall %.2f ms libcurl total %.2f ms connect %.2f firstbyte %.2f reused %d", wallSeconds * 1000, metrics.total * 1000, metrics.connect * 1000, metrics.firstByte * 1000, metrics.connectionReused ? 1 : 0))
+                        }
+                    }
                 } catch {
                     failures += 1
                 }
