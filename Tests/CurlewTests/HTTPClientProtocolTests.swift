@@ -130,6 +130,39 @@ struct HTTPClientProtocolTests {
         await client.shutdown()
     }
 
+    @Test("the total connection limit holds across hosts")
+    func totalConnectionLimit() async throws {
+        let client = try makeClient(nginx) {
+            $0.maxConnections = 1
+            $0.maxConnectionsPerHost = 0
+        }
+        // Two spellings of one server are two hosts to libcurl; with one connection in all,
+        // every request after the first reuses it or waits for it.
+        let urls = [nginx.httpURL("/small"), "http://localhost:\(nginx.httpPort)/small"]
+        var newConnections = 0
+        for index in 0..<10 {
+            let response = try await client.get(urls[index % 2])
+            _ = try await response.body.collect(upTo: 100)
+            if response.body.metrics?.connectionReused == false { newConnections += 1 }
+        }
+        // Alternating hosts with one slot: each switch closes the old connection first.
+        #expect(newConnections == 10)
+        let concurrent = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 { group.addTask { try await client.get(nginx.httpURL("/small")).text() } }
+            var all: [String] = []
+            for try await text in group { all.append(text) }
+            return all
+        }
+        #expect(concurrent.count == 20 && concurrent.allSatisfy { $0 == "hello" }, "requests beyond the limit wait, none fails")
+        await client.shutdown()
+    }
+
+    @Test("HTTPClient.shared serves requests without set-up")
+    func sharedClient() async throws {
+        let text = try await HTTPClient.shared.get(nginx.httpURL("/small")).text()
+        #expect(text == "hello")
+    }
+
     @Test("the DNS cache serves later requests on new connections")
     func dnsCache() async throws {
         let client = try makeClient(nginx) { $0.maxConnectionsPerHost = 0 }
