@@ -14,7 +14,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0
 
-.PHONY: test build deps-build deps-test clean
+.PHONY: test build demo bench deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -37,6 +37,18 @@ deps-test:
 		echo "Installing from PyPI: $(PIP_PACKAGES)"; \
 		$(SUDO) env PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --root-user-action=ignore $(PIP_PACKAGES); \
 	}
+
+deps-demo:
+	$(call install_missing,$(BUILD_PACKAGES) nginx openssl python3)
+
+## The main job: build curlew (release), start nginx on loopback, load it over HTTP/1.1, h2c
+## and HTTP/2 over TLS, fetch a page, print the reports, stop nginx.
+demo: deps-demo
+	bash scripts/demo.sh
+
+## The benchmark client against nginx on loopback (see Benchmarks/README.md).
+bench: deps-demo
+	bash Benchmarks/run.sh
 
 ## Build the package in debug mode.
 build: deps-build

@@ -14,10 +14,13 @@ let package = Package(
     products: [
         .library(name: "Curlew", targets: ["Curlew"]),
         .library(name: "LibCurl", targets: ["LibCurl"]),
+        .executable(name: "curlew", targets: ["CurlewCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The only C we write: typed wrappers for libcurl's variadic calls and libev's macros.
@@ -39,6 +42,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The `curlew` command-line tool: get and load.
+        .executableTarget(
+            name: "CurlewCLI",
+            dependencies: [
+                "Curlew", "LibCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Starts the real servers the tests talk to (nginx, …) on loopback ports picked free.
         .target(name: "CurlewTestSupport", dependencies: ["CurlewLocks"], swiftSettings: swiftSettings),
         .testTarget(
@@ -53,6 +67,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CurlewCLITests",
+            dependencies: ["CurlewTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

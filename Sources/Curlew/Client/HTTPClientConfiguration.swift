@@ -80,6 +80,9 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxConnectionsPerHost = 16
     /// The most connections open at once per loop; 0 for no limit.
     public var maxConnections = 0
+    /// Idle connections kept open per loop for reuse (`CURLMOPT_MAXCONNECTS`). libcurl's own
+    /// default follows the number of transfers in flight and closes connections as they end.
+    public var maxIdleConnections = 512
     /// The most HTTP/2 streams per connection; 1000 by default (libcurl's own default is 100).
     public var maxConcurrentStreams = 1000
     /// Loop threads; origins are pinned to one loop each so connections are reused. 1 by default.

@@ -56,6 +56,7 @@ final class MultiDriver {
         try multi.setopt(.maxHostConnections, configuration.maxConnectionsPerHost)
         try multi.setopt(.maxTotalConnections, configuration.maxConnections)
         try multi.setopt(.maxConcurrentStreams, configuration.maxConcurrentStreams)
+        try multi.setopt(.maxConnects, configuration.maxIdleConnections)
         try multi.setopt(.socketFunction) { [unowned self] what, socket, _, socketData in
             self.socketChanged(what, socket: socket, watcher: socketData as? SocketWatcher)
         }

@@ -1,0 +1,245 @@
+import ArgumentParser
+import Curlew
+import Foundation
+import HTTPTypes
+import Histogram
+import Synchronization
+
+/// `curlew load URL`: a load generator with a live progress line and a final report.
+struct Load: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load-test a URL and report throughput and latency.")
+
+    @Argument(help: "The URL to load.")
+    var url: String
+
+    @Option(name: [.customShort("n"), .customLong("requests")], help: "Requests to make (default 1000 unless -d is given).")
+    var requests: Int?
+
+    @Option(name: [.customShort("d"), .customLong("duration")], help: "Seconds to run instead of a request count.")
+    var duration: Double?
+
+    @Option(name: [.customShort("c"), .customLong("concurrency")], help: "Requests in flight at once.")
+    var concurrency = 16
+
+    @Flag(name: .customLong("json"), help: "Print the report as JSON.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if requests != nil && duration != nil { throw ValidationError("give -n or -d, not both") }
+        if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
+        if let duration, !(duration > 0) { throw ValidationError("-d must be a positive number of seconds") }
+        if concurrency < 1 { throw ValidationError("-c must be at least 1") }
+    }
+
+    func run() async throws {
+        var configuration = connection.configuration()
+        configuration.maxConnectionsPerHost = concurrency
+        configuration.redirects = .disallow
+        let client = try HTTPClient(configuration: configuration)
+        // Fail fast with one clear line when the URL cannot be reached at all.
+        do {
+            _ = try await client.get(url, timeout: connection.duration).body.collect(upTo: 64 << 20)
+        } catch {
+            await client.shutdown()
+            Failure.report(url, error)
+            throw ExitCode(Failure.exitCode(for: error))
+        }
+        let total = duration == nil ? (requests ?? 1000) : Int.max
+        let deadline = duration.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+        let tally = Tally()
+        let start = ContinuousClock.now
+        let progress = stderrIsTerminal && !json ? Task { await drawProgress(tally, start: start) } : nil
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while tally.claim(total: total), deadline.map({ ContinuousClock.now < $0 }) ?? true {
+                        let began = ContinuousClock.now
+                        do {
+                            let response = try await client.get(url, timeout: connection.duration)
+                            var bytes = 0
+                            for try await chunk in response.body { bytes += chunk.count }
+                            tally.success(status: response.status.code, bytes: bytes, latency: ContinuousClock.now - began, metrics: response.body.metrics)
+                        } catch {
+                            tally.failure(error)
+                        }
+                    }
+                }
+            }
+        }
+        progress?.cancel()
+        if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let elapsed = ContinuousClock.now - start
+        await client.shutdown()
+        let report = tally.report(url: url, elapsed: elapsed, concurrency: concurrency, loops: connection.loops)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
+        } else {
+            print(report.text(histogram: tally.histogramText()))
+        }
+        if report.errors > 0 && report.succeeded == 0 { throw ExitCode(1) }
+    }
+
+    private func drawProgress(_ tally: Tally, start: ContinuousClock.Instant) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let (done, errors) = tally.counts()
+            let seconds = (ContinuousClock.now - start).seconds
+            let line = String(format: "\r%d requests, %.0f req/s, %d errors", done, Double(done) / max(seconds, 0.001), errors)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// What a load run counted; shared by the worker tasks under one lock.
+final class Tally: Sendable {
+    private struct State {
+        var claimed = 0
+        var succeeded = 0
+        var bytes = 0
+        var statuses: [Int: Int] = [:]
+        var errors: [String: Int] = [:]
+        var newConnections = 0
+        var reusedConnections = 0
+        var dnsCacheHits = 0
+        var tlsResumed = 0
+        var tlsFull = 0
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    private let state = Mutex(State())
+
+    /// Takes the next request slot; false when `total` have been taken.
+    func claim(total: Int) -> Bool {
+        state.withLock { state in
+            guard state.claimed < total else { return false }
+            state.claimed += 1
+            return true
+        }
+    }
+
+    func success(status: Int, bytes: Int, latency: Duration, metrics: HTTPClientMetrics?) {
+        state.withLock { state in
+            state.succeeded += 1
+            state.bytes += bytes
+            state.statuses[status, default: 0] += 1
+            state.histogram.record(UInt64(max(1, latency.seconds * 1_000_000)))
+            guard let metrics else { return }
+            if metrics.connectionReused {
+                state.reusedConnections += 1
+            } else {
+                state.newConnections += 1
+                // A new connection whose name lookup took no time was served by the DNS cache.
+                if metrics.nameLookup < 0.0001 { state.dnsCacheHits += 1 }
+            }
+            if let resumed = metrics.tlsSessionResumed, !metrics.connectionReused {
+                if resumed { state.tlsResumed += 1 } else { state.tlsFull += 1 }
+            }
+        }
+    }
+
+    func failure(_ error: any Error) {
+        let kind = (error as? HTTPClientError)?.kind.rawValue ?? "other"
+        state.withLock { $0.errors[kind, default: 0] += 1 }
+    }
+
+    func counts() -> (Int, Int) {
+        state.withLock { ($0.succeeded, $0.errors.values.reduce(0, +)) }
+    }
+
+    func report(url: String, elapsed: Duration, concurrency: Int, loops: Int) -> LoadReport {
+        state.withLock { state in
+            let seconds = max(elapsed.seconds, 0.000_001)
+            func ms(_ percentile: Double) -> Double { Double(state.histogram.valueAtPercentile(percentile)) / 1000 }
+            let errors = state.errors.values.reduce(0, +)
+            return LoadReport(
+                url: url, concurrency: concurrency, loops: loops,
+                requests: state.succeeded + errors, succeeded: state.succeeded, errors: errors,
+                durationSeconds: seconds, requestsPerSecond: Double(state.succeeded) / seconds,
+                mebibytesPerSecond: Double(state.bytes) / seconds / 1_048_576,
+                latencyMilliseconds: .init(p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: Double(state.histogram.max) / 1000),
+                statusCounts: Dictionary(uniqueKeysWithValues: state.statuses.map { ("\($0.key)", $0.value) }),
+                errorsByKind: state.errors,
+                connections: .init(new: state.newConnections, reused: state.reusedConnections),
+                dnsCacheHits: state.dnsCacheHits,
+                tlsSessions: .init(resumed: state.tlsResumed, full: state.tlsFull)
+            )
+        }
+    }
+
+    /// A text histogram of latencies by percentile bands.
+    func histogramText() -> String {
+        state.withLock { state in
+            guard state.histogram.totalCount > 0 else { return "" }
+            let bands: [(String, Double)] = [("p10", 10), ("p25", 25), ("p50", 50), ("p75", 75), ("p90", 90), ("p99", 99), ("p99.9", 99.9), ("max", 100)]
+            let top = Double(state.histogram.max)
+            return bands.map { name, percentile in
+                let value = Double(state.histogram.valueAtPercentile(percentile))
+                let bar = String(repeating: "█", count: max(1, Int(value / max(top, 1) * 40)))
+                return String(format: "  %-6@ %9.3f ms %@", name, value / 1000, bar)
+            }.joined(separator: "\n")
+        }
+    }
+}
+
+/// The final report of a load run; `--json` prints it as is.
+struct LoadReport: Codable, Sendable {
+    struct Latency: Codable, Sendable {
+        var p50: Double
+        var p90: Double
+        var p99: Double
+        var p999: Double
+        var max: Double
+    }
+
+    struct Connections: Codable, Sendable {
+        var new: Int
+        var reused: Int
+    }
+
+    struct TLSSessions: Codable, Sendable {
+        var resumed: Int
+        var full: Int
+    }
+
+    var url: String
+    var concurrency: Int
+    var loops: Int
+    var requests: Int
+    var succeeded: Int
+    var errors: Int
+    var durationSeconds: Double
+    var requestsPerSecond: Double
+    var mebibytesPerSecond: Double
+    var latencyMilliseconds: Latency
+    var statusCounts: [String: Int]
+    var errorsByKind: [String: Int]
+    var connections: Connections
+    var dnsCacheHits: Int
+    var tlsSessions: TLSSessions
+
+    func text(histogram: String) -> String {
+        var lines = [
+            "curlew load \(url)",
+            String(format: "  %d requests (%d ok, %d errors) in %.2f s at concurrency %d, %d loop(s)", requests, succeeded, errors, durationSeconds, concurrency, loops),
+            String(format: "  %.0f requests/s, %.2f MiB/s", requestsPerSecond, mebibytesPerSecond),
+            String(format: "  latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms",
+                   latencyMilliseconds.p50, latencyMilliseconds.p90, latencyMilliseconds.p99, latencyMilliseconds.p999, latencyMilliseconds.max),
+            "  status: " + statusCounts.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "),
+        ]
+        if !errorsByKind.isEmpty {
+            lines.append("  errors: " + errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "))
+        }
+        lines.append("  connections: \(connections.new) new, \(connections.reused) reused; DNS cache hits on new connections: \(dnsCacheHits)")
+        lines.append("  TLS sessions on new connections: \(tlsSessions.resumed) resumed, \(tlsSessions.full) full handshakes")
+        if !histogram.isEmpty { lines.append("  latency histogram:\n\(histogram)") }
+        return lines.joined(separator: "\n")
+    }
+}

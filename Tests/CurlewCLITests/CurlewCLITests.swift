@@ -1,0 +1,126 @@
+import CurlewTestSupport
+import Foundation
+import Testing
+
+/// Runs the built `curlew` (next to this test bundle) and returns its exit code and output.
+func runCurlew(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var binary = folder.appendingPathComponent("curlew")
+    // The xctest bundle may sit one level down (…/debug/CurlewPackageTests.xctest).
+    if !FileManager.default.isExecutableFile(atPath: binary.path) {
+        binary = folder.deletingLastPathComponent().appendingPathComponent("curlew")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["http_proxy"] = nil
+    environment["https_proxy"] = nil
+    process.environment = environment
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("curlew command-line tool", .serialized)
+struct CurlewCLITests {
+    let nginx: Nginx
+
+    init() throws { nginx = try Nginx.shared() }
+
+    @Test("get prints bodies of several URLs in the order given, and exits 0")
+    func getSeveral() throws {
+        let result = try runCurlew(["get", nginx.httpURL("/small"), nginx.httpURL("/echo-header"), "-H", "X-Test: abc"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "helloabc")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("get -o writes the body to a file; -v prints heads and timings on stderr")
+    func getOutputVerbose() throws {
+        let path = NSTemporaryDirectory() + "curlew-cli-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try runCurlew(["get", "-v", "--cacert", nginx.certificates.caCertificate, "-o", path, nginx.httpsURL("/big")])
+        #expect(result.status == 0)
+        #expect(result.stdout.isEmpty)
+        #expect(FileManager.default.contents(atPath: path).map(Array.init) == Nginx.bigBody())
+        #expect(result.stderr.contains("> GET /big"))
+        #expect(result.stderr.contains("< HTTP/2 200"))
+        #expect(result.stderr.contains("* timings:"))
+    }
+
+    @Test("a refused connection exits 7 with one line naming the URL and the cause")
+    func refused() throws {
+        let url = "http://127.0.0.1:\(try unusedLoopbackPort())/"
+        let result = try runCurlew(["get", url])
+        #expect(result.status == 7)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("curlew: \(url): connection refused") == true)
+    }
+
+    @Test("TLS failures, timeouts and truncated bodies exit with curl's codes")
+    func failures() throws {
+        let faults = try FaultServer.shared()
+        #expect(try runCurlew(["get", nginx.httpsURL("/small")]).status == 60)
+        #expect(try runCurlew(["get", "--timeout", "0.3", faults.url("/hang")]).status == 28)
+        let truncated = try runCurlew(["get", faults.url("/truncated")])
+        #expect(truncated.status == 18)
+        #expect(truncated.stderr.contains("cut short"))
+        #expect(try runCurlew(["get", "--insecure", nginx.httpsURL("/small")]).stdout == "hello")
+    }
+
+    @Test("-f exits 22 on an error status; -L follows redirects; -d posts a body")
+    func statusRedirectsData() throws {
+        #expect(try runCurlew(["get", nginx.httpURL("/status/404")]).status == 0)
+        #expect(try runCurlew(["get", "-f", nginx.httpURL("/status/404")]).status == 22)
+        #expect(try runCurlew(["get", nginx.httpURL("/redirect")]).stdout.isEmpty == false)
+        #expect(try runCurlew(["get", "-L", nginx.httpURL("/redirect")]).stdout == "hello")
+        #expect(try runCurlew(["get", "-d", "12345", nginx.httpURL("/upload")]).stdout == "received 5")
+    }
+
+    @Test("argument errors exit 64 with a usage line")
+    func argumentErrors() throws {
+        for arguments in [["get"], ["get", "--http1.1", "--http2", "http://x/"], ["load", "-n", "0", "http://x/"],
+                          ["load", "-n", "5", "-d", "1", "http://x/"], ["get", "-o", "f", "http://a/", "http://b/"], ["nosuch"]] {
+            let result = try runCurlew(arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stderr.contains("Error:") || result.stderr.contains("Usage:"), "\(arguments)")
+        }
+    }
+
+    @Test("load --json reports throughput, latency, statuses, connections and caches")
+    func loadJSON() throws {
+        let result = try runCurlew(["load", "-n", "300", "-c", "8", "--json", "--cacert", nginx.certificates.caCertificate, nginx.tls12URL("/small")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["succeeded"] as? Int == 300)
+        #expect(object["errors"] as? Int == 0)
+        #expect((object["requestsPerSecond"] as? Double ?? 0) > 0)
+        let latency = try #require(object["latencyMilliseconds"] as? [String: Double])
+        #expect(Set(latency.keys) == ["p50", "p90", "p99", "p999", "max"])
+        #expect((object["statusCounts"] as? [String: Int])?["200"] == 300)
+        let connections = try #require(object["connections"] as? [String: Int])
+        #expect((connections["new"] ?? 0) + (connections["reused"] ?? 0) == 300)
+        #expect(object["dnsCacheHits"] != nil)
+        #expect(object["tlsSessions"] != nil)
+    }
+
+    @Test("load prints a text report with a histogram, and counts errors by kind")
+    func loadText() throws {
+        let faults = try FaultServer.shared()
+        let result = try runCurlew(["load", "-n", "200", "-c", "4", nginx.httpURL("/small")])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("200 requests (200 ok, 0 errors)"))
+        #expect(result.stdout.contains("latency histogram:"))
+        #expect(result.stdout.contains("status: 200 × 200"))
+        let broken = try runCurlew(["load", "-n", "20", "-c", "2", faults.url("/truncated")])
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("curlew: \(faults.url("/truncated")):"))
+    }
+}
