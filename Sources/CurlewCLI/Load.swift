@@ -48,7 +48,11 @@ struct Load: AsyncParsableCommand {
         }
         let total = duration == nil ? (requests ?? 1000) : Int.max
         let deadline = duration.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
-        let tally = Tally()
+        // An address literal needs no lookup: only count DNS cache hits for names.
+        let host = (URLComponents(string: url)?.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var address = in6_addr()
+        let isLiteral = inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
+        let tally = Tally(countsDNS: !isLiteral)
         let start = ContinuousClock.now
         let progress = stderrIsTerminal && !json ? Task { await drawProgress(tally, start: start) } : nil
         await withTaskGroup(of: Void.self) { group in
@@ -115,6 +119,10 @@ final class Tally: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Whether the host is a name, so that a lookup-free new connection means a cache hit.
+    let countsDNS: Bool
+
+    init(countsDNS: Bool) { self.countsDNS = countsDNS }
 
     /// Takes the next request slot; false when `total` have been taken.
     func claim(total: Int) -> Bool {
@@ -137,7 +145,7 @@ final class Tally: Sendable {
             } else {
                 state.newConnections += 1
                 // A new connection whose name lookup took no time was served by the DNS cache.
-                if metrics.nameLookup < 0.0001 { state.dnsCacheHits += 1 }
+                if countsDNS && metrics.nameLookup < 0.0001 { state.dnsCacheHits += 1 }
             }
             if let resumed = metrics.tlsSessionResumed, !metrics.connectionReused {
                 if resumed { state.tlsResumed += 1 } else { state.tlsFull += 1 }

@@ -2,8 +2,16 @@ import CurlewTestSupport
 import Foundation
 import Testing
 
+/// Runs the built `curlew` on a thread of its own, so that waiting for it never holds one of
+/// the cooperative pool's threads (other suites' tasks need them).
+func runCurlew(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try runCurlewBlocking(arguments) }) }.start()
+    }
+}
+
 /// Runs the built `curlew` (next to this test bundle) and returns its exit code and output.
-func runCurlew(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runCurlewBlocking(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var binary = folder.appendingPathComponent("curlew")
     // The xctest bundle may sit one level down (…/debug/CurlewPackageTests.xctest).
@@ -34,18 +42,18 @@ struct CurlewCLITests {
     init() throws { nginx = try Nginx.shared() }
 
     @Test("get prints bodies of several URLs in the order given, and exits 0")
-    func getSeveral() throws {
-        let result = try runCurlew(["get", nginx.httpURL("/small"), nginx.httpURL("/echo-header"), "-H", "X-Test: abc"])
+    func getSeveral() async throws {
+        let result = try await runCurlew(["get", nginx.httpURL("/small"), nginx.httpURL("/echo-header"), "-H", "X-Test: abc"])
         #expect(result.status == 0)
         #expect(result.stdout == "helloabc")
         #expect(result.stderr.isEmpty)
     }
 
     @Test("get -o writes the body to a file; -v prints heads and timings on stderr")
-    func getOutputVerbose() throws {
+    func getOutputVerbose() async throws {
         let path = NSTemporaryDirectory() + "curlew-cli-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try runCurlew(["get", "-v", "--cacert", nginx.certificates.caCertificate, "-o", path, nginx.httpsURL("/big")])
+        let result = try await runCurlew(["get", "-v", "--cacert", nginx.certificates.caCertificate, "-o", path, nginx.httpsURL("/big")])
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty)
         #expect(FileManager.default.contents(atPath: path).map(Array.init) == Nginx.bigBody())
@@ -55,9 +63,9 @@ struct CurlewCLITests {
     }
 
     @Test("a refused connection exits 7 with one line naming the URL and the cause")
-    func refused() throws {
+    func refused() async throws {
         let url = "http://127.0.0.1:\(try unusedLoopbackPort())/"
-        let result = try runCurlew(["get", url])
+        let result = try await runCurlew(["get", url])
         #expect(result.status == 7)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1)
@@ -65,38 +73,38 @@ struct CurlewCLITests {
     }
 
     @Test("TLS failures, timeouts and truncated bodies exit with curl's codes")
-    func failures() throws {
+    func failures() async throws {
         let faults = try FaultServer.shared()
-        #expect(try runCurlew(["get", nginx.httpsURL("/small")]).status == 60)
-        #expect(try runCurlew(["get", "--timeout", "0.3", faults.url("/hang")]).status == 28)
-        let truncated = try runCurlew(["get", faults.url("/truncated")])
+        #expect(try await runCurlew(["get", nginx.httpsURL("/small")]).status == 60)
+        #expect(try await runCurlew(["get", "--timeout", "0.3", faults.url("/hang")]).status == 28)
+        let truncated = try await runCurlew(["get", faults.url("/truncated")])
         #expect(truncated.status == 18)
         #expect(truncated.stderr.contains("cut short"))
-        #expect(try runCurlew(["get", "--insecure", nginx.httpsURL("/small")]).stdout == "hello")
+        #expect(try await runCurlew(["get", "--insecure", nginx.httpsURL("/small")]).stdout == "hello")
     }
 
     @Test("-f exits 22 on an error status; -L follows redirects; -d posts a body")
-    func statusRedirectsData() throws {
-        #expect(try runCurlew(["get", nginx.httpURL("/status/404")]).status == 0)
-        #expect(try runCurlew(["get", "-f", nginx.httpURL("/status/404")]).status == 22)
-        #expect(try runCurlew(["get", nginx.httpURL("/redirect")]).stdout.isEmpty == false)
-        #expect(try runCurlew(["get", "-L", nginx.httpURL("/redirect")]).stdout == "hello")
-        #expect(try runCurlew(["get", "-d", "12345", nginx.httpURL("/upload")]).stdout == "received 5")
+    func statusRedirectsData() async throws {
+        #expect(try await runCurlew(["get", nginx.httpURL("/status/404")]).status == 0)
+        #expect(try await runCurlew(["get", "-f", nginx.httpURL("/status/404")]).status == 22)
+        #expect(try await runCurlew(["get", nginx.httpURL("/redirect")]).stdout.isEmpty == false)
+        #expect(try await runCurlew(["get", "-L", nginx.httpURL("/redirect")]).stdout == "hello")
+        #expect(try await runCurlew(["get", "-d", "12345", nginx.httpURL("/upload")]).stdout == "received 5")
     }
 
     @Test("argument errors exit 64 with a usage line")
-    func argumentErrors() throws {
+    func argumentErrors() async throws {
         for arguments in [["get"], ["get", "--http1.1", "--http2", "http://x/"], ["load", "-n", "0", "http://x/"],
                           ["load", "-n", "5", "-d", "1", "http://x/"], ["get", "-o", "f", "http://a/", "http://b/"], ["nosuch"]] {
-            let result = try runCurlew(arguments)
+            let result = try await runCurlew(arguments)
             #expect(result.status == 64, "\(arguments)")
             #expect(result.stderr.contains("Error:") || result.stderr.contains("Usage:"), "\(arguments)")
         }
     }
 
     @Test("load --json reports throughput, latency, statuses, connections and caches")
-    func loadJSON() throws {
-        let result = try runCurlew(["load", "-n", "300", "-c", "8", "--json", "--cacert", nginx.certificates.caCertificate, nginx.tls12URL("/small")])
+    func loadJSON() async throws {
+        let result = try await runCurlew(["load", "-n", "300", "-c", "8", "--json", "--cacert", nginx.certificates.caCertificate, nginx.tls12URL("/small")])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["succeeded"] as? Int == 300)
@@ -112,14 +120,14 @@ struct CurlewCLITests {
     }
 
     @Test("load prints a text report with a histogram, and counts errors by kind")
-    func loadText() throws {
+    func loadText() async throws {
         let faults = try FaultServer.shared()
-        let result = try runCurlew(["load", "-n", "200", "-c", "4", nginx.httpURL("/small")])
+        let result = try await runCurlew(["load", "-n", "200", "-c", "4", nginx.httpURL("/small")])
         #expect(result.status == 0)
         #expect(result.stdout.contains("200 requests (200 ok, 0 errors)"))
         #expect(result.stdout.contains("latency histogram:"))
         #expect(result.stdout.contains("status: 200 × 200"))
-        let broken = try runCurlew(["load", "-n", "20", "-c", "2", faults.url("/truncated")])
+        let broken = try await runCurlew(["load", "-n", "20", "-c", "2", faults.url("/truncated")])
         #expect(broken.status != 0)
         #expect(broken.stderr.contains("curlew: \(faults.url("/truncated")):"))
     }
