@@ -92,6 +92,22 @@ struct CurlewCLITests {
         #expect(try await runCurlew(["get", "-d", "12345", nginx.httpURL("/upload")]).stdout == "received 5")
     }
 
+    @Test("against httpbin: --compressed decodes, -L follows a chain of redirects, -X and --data-binary @file")
+    func httpbin() async throws {
+        let httpbin = try Httpbin.shared()
+        let gzip = try await runCurlew(["get", "--compressed", httpbin.url("/gzip")])
+        #expect(gzip.status == 0)
+        #expect(gzip.stdout.contains("\"gzipped\": true"))
+        let redirected = try await runCurlew(["get", "-L", httpbin.url("/redirect/3")])
+        #expect(redirected.stdout.contains("\"url\": \"http://127.0.0.1:\(httpbin.port)/get\""))
+        let path = NSTemporaryDirectory() + "curlew-cli-body-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("from a file".utf8).write(to: URL(fileURLWithPath: path))
+        let put = try await runCurlew(["get", "-X", "PUT", "--data-binary", "@\(path)", httpbin.url("/put")])
+        #expect(put.status == 0)
+        #expect(put.stdout.contains("\"data\": \"from a file\""))
+    }
+
     @Test("argument errors exit 64 with a usage line")
     func argumentErrors() async throws {
         for arguments in [["get"], ["get", "--http1.1", "--http2", "http://x/"], ["load", "-n", "0", "http://x/"],
