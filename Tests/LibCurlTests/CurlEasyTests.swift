@@ -2,6 +2,7 @@ import CurlewTestSupport
 import LibCurl
 import Testing
 
+extension LibCurlSuites {
 @Suite("CurlEasy against nginx")
 struct CurlEasyTests {
     let nginx: Nginx
@@ -260,7 +261,9 @@ struct CurlEasyTests {
         #expect(CurlInfo<Int>(rawValue: CurlInfo<String?>.effectiveURL.rawValue) == nil)
     }
 }
+}
 
+extension LibCurlSuites {
 @Suite("CurlEasy option and callback edge cases")
 struct CurlEasyEdgeTests {
     @Test("NOSIGNAL cannot be reached through a raw option number")
@@ -288,4 +291,5 @@ struct CurlEasyEdgeTests {
         #expect(CurlInfo<[String]>(rawValue: 0x400000 + 43) == nil, "CURLINFO_TLS_SSL_PTR")
         #expect(CurlInfo<[String]>(rawValue: CurlInfo<[String]>.cookieList.rawValue) != nil)
     }
+}
 }

@@ -5,6 +5,7 @@ import Testing
 /// An object whose lifetime the assignment tests watch.
 final class Marker {}
 
+extension LibCurlSuites {
 @Suite("CurlMulti against nginx")
 struct CurlMultiTests {
     let nginx: Nginx
@@ -346,7 +347,9 @@ struct CurlMultiTests {
         #expect(connects == 1)
     }
 }
+}
 
+extension LibCurlSuites {
 @Suite("CurlMulti re-entrancy from easy callbacks")
 struct CurlMultiReentrancyTests {
     @Test("close, add and remove from an easy's write callback during perform throw and leave everything open")
@@ -415,4 +418,5 @@ struct CurlMultiReentrancyTests {
         #expect(try multi.select(timeout: .infinity) >= 0, "an infinite timeout is clamped, not a crash")
         try multi.close()
     }
+}
 }

@@ -4,6 +4,7 @@ import LibCurl
 import Synchronization
 import Testing
 
+extension LibCurlSuites {
 @Suite("CurlShare against nginx")
 struct CurlShareTests {
     let nginx: Nginx
@@ -184,4 +185,5 @@ struct CurlShareTests {
         }
         #expect(share.sharedData.isSuperset(of: [.dns, .sslSession, .cookie, .connect]))
     }
+}
 }

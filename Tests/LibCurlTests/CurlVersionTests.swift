@@ -2,6 +2,7 @@ import Foundation
 import LibCurl
 import Testing
 
+extension LibCurlSuites {
 @Suite("libcurl's version, features and global init")
 struct CurlVersionTests {
     @Test("the version and features of the linked libcurl are read at run time")
@@ -29,4 +30,5 @@ struct CurlVersionTests {
             #expect(throws: Never.self) { _ = try CurlEasy() }
         }
     }
+}
 }

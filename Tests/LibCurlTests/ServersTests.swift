@@ -5,6 +5,7 @@ import Testing
 
 /// What libcurl does against the real servers beyond nginx: proxies, nghttpd, httpbin, and the
 /// fault server. Each test asserts what libcurl 7.88.1 was seen to do.
+extension LibCurlSuites {
 @Suite("Real servers: proxies, nghttpd, httpbin, faults")
 struct ServersTests {
     @Suite("Proxies in front of nginx")
@@ -269,4 +270,5 @@ struct ServersTests {
             #expect(Int(received.text) == first + opened + 1)
         }
     }
+}
 }

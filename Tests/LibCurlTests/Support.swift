@@ -1,8 +1,15 @@
 import CurlewTestSupport
 import LibCurl
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Every LibCurl suite, one at a time. The LibCurl layer is synchronous: its tests block the
+/// thread they run on (a cooperative-pool thread). Run all at once on a 2-core machine they can
+/// hold every pool thread, and async suites in the same process (HTTPClient uploads) starve.
+@Suite(.serialized)
+struct LibCurlSuites {}
 
 /// What a transfer delivered to its callbacks.
 final class Received {
