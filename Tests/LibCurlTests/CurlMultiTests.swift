@@ -59,8 +59,12 @@ struct CurlMultiTests {
         }
         #expect(loop.timerCalls > 0, "add_handle asks for a timer")
         var succeeded: [CurlEasy] = []
-        try loop.run { result in succeeded += result.succeeded }
-        #expect(succeeded.count == 4)
+        var failures: [String] = []
+        try loop.run { result in
+            succeeded += result.succeeded
+            failures += result.failed.map { "\($0.code): \($0.message)" }
+        }
+        #expect(succeeded.count == 4, "failed: \(failures)")
         #expect(bodies[0].body == Nginx.bigBody())
         #expect(bodies[1].body == Nginx.bigBody())
         #expect(bodies[2].text == "hello")

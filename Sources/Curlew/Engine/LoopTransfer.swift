@@ -9,6 +9,8 @@ final class LoopTransfer {
     var parser = HeadParser()
     /// The last complete head, final or not: used if libcurl ends without following it.
     var lastHead: HeadParser.Head?
+    /// Whether the final head was handed to the caller (loop-side copy: no lock per chunk).
+    private(set) var headSent = false
     /// Redirect heads skipped so far.
     var redirectsSeen = 0
     /// Body bytes delivered (after decoding).
@@ -60,13 +62,14 @@ final class LoopTransfer {
     }
 
     func deliver(_ head: HeadParser.Head) {
-        guard !transfer.headDelivered else { return }
+        guard !headSent else { return }
+        headSent = true
         if request.isTLS { tlsResumed = TLSResumption.isResumed(easy) }
         transfer.deliverHead(Self.responseHead(for: head))
     }
 
     func body(_ bytes: UnsafeRawBufferPointer) -> CurlWriteAction {
-        if !transfer.headDelivered, let lastHead { deliver(lastHead) }
+        if !headSent, let lastHead { deliver(lastHead) }
         if let limit = request.configuration.maxBodySize, bodyBytes + bytes.count > limit {
             failure = HTTPClientError(.bodyTooLarge, "the response body exceeds \(limit) bytes")
             return .abort

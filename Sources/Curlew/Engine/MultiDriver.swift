@@ -121,7 +121,7 @@ final class MultiDriver {
     /// `socket_action` failed: the multi is unusable. Fail every transfer and start a new one.
     private func multiFailed(_ error: any Error) {
         let failure = HTTPClientError(.other, "the transfer engine failed", detail: "\(error)")
-        for transfer in Array(byEasy.values) { complete(transfer, error: failure, removeFromMulti: true) }
+        for transfer in Array(byEasy.values) { complete(transfer, error: failure) }
         try? multi.close()
         ev_timer_stop(loop.evLoop, timer)
         do {
@@ -138,11 +138,11 @@ final class MultiDriver {
         while true {
             guard let result = try? multi.infoRead(), !(result.succeeded.isEmpty && result.failed.isEmpty) else { return }
             for easy in result.succeeded {
-                if let transfer = byEasy[ObjectIdentifier(easy)] { complete(transfer, error: nil, removeFromMulti: true) }
+                if let transfer = byEasy[ObjectIdentifier(easy)] { complete(transfer, error: nil) }
             }
             for (easy, code, message) in result.failed {
                 if let transfer = byEasy[ObjectIdentifier(easy)] {
-                    complete(transfer, error: transfer.failure ?? HTTPClientError(curl: code, detail: message), removeFromMulti: true)
+                    complete(transfer, error: transfer.failure ?? HTTPClientError(curl: code, detail: message))
                 }
             }
         }
@@ -272,7 +272,7 @@ final class MultiDriver {
 
     /// Whether a failed follower should be relaunched as a primer; forgets the stale connection.
     private func relaunchH2CFollower(_ loopTransfer: LoopTransfer, error: HTTPClientError) -> Bool {
-        guard loopTransfer.h2cRole == .follower, !loopTransfer.transfer.headDelivered,
+        guard loopTransfer.h2cRole == .follower, !loopTransfer.headSent,
               let code = error.curlCode?.rawValue, [1, 8, 16, 52, 56].contains(code),
               accepting, !loopTransfer.transfer.cancelRequested,
               h2cRelaunched.insert(ObjectIdentifier(loopTransfer.transfer)).inserted
@@ -298,7 +298,7 @@ final class MultiDriver {
             return
         }
         guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
-        complete(loopTransfer, error: .cancelled, removeFromMulti: true)
+        complete(loopTransfer, error: .cancelled)
     }
 
     private func resume(_ transfer: Transfer, receive: Bool) {
@@ -315,22 +315,22 @@ final class MultiDriver {
         do {
             try loopTransfer.easy.pause(still)
         } catch {
-            complete(loopTransfer, error: HTTPClientError(.other, "cannot resume the transfer", detail: "\(error)"), removeFromMulti: true)
+            complete(loopTransfer, error: HTTPClientError(.other, "cannot resume the transfer", detail: "\(error)"))
         }
     }
 
     // MARK: - Completion
 
     /// Ends a transfer: out of the multi, metrics read, the caller resumed, the easy recycled.
-    private func complete(_ loopTransfer: LoopTransfer, error: HTTPClientError?, removeFromMulti: Bool) {
+    private func complete(_ loopTransfer: LoopTransfer, error: HTTPClientError?) {
         let easy = loopTransfer.easy
         guard byEasy.removeValue(forKey: ObjectIdentifier(easy)) != nil else { return }
         byTransfer[ObjectIdentifier(loopTransfer.transfer)] = nil
-        if removeFromMulti { try? multi.remove(easy) }
+        try? multi.remove(easy)
         var failure = error
         if failure == nil {
             failure = verifyComplete(loopTransfer)
-            if failure == nil, !loopTransfer.transfer.headDelivered, let head = loopTransfer.lastHead {
+            if failure == nil, !loopTransfer.headSent, let head = loopTransfer.lastHead {
                 loopTransfer.deliver(head)
             }
         }
@@ -392,7 +392,7 @@ final class MultiDriver {
         guard !tornDown else { return }
         tornDown = true
         accepting = false
-        for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown, removeFromMulti: true) }
+        for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown) }
         for case .priming(let waiting) in h2cOrigins.values {
             for transfer in waiting { transfer.finish(.shutdown, metrics: nil) }
         }

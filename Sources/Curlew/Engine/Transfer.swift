@@ -82,17 +82,16 @@ final class Transfer: Sendable {
 
     /// The next body chunk, `nil` at the end.
     func nextChunk(on loop: EventLoop) async throws -> [UInt8]? {
-        if let ready = try takeReadyChunk(on: loop) { return ready.chunk }
+        // Without suspending when a chunk (or the end) is already there.
+        let ready = state.withLock { $0.machine.next(size: \.count, waiter: nil) }
+        if let value = try take(ready, on: loop) { return value }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: BodyContinuation) in
                 let action = state.withLock { $0.machine.next(size: \.count, waiter: continuation) }
-                switch action {
-                case .wait: break
-                case .chunk(let chunk, let resume):
-                    if resume { loop.send(.resumeReceive(self)) }
-                    continuation.resume(returning: chunk)
-                case .end: continuation.resume(returning: nil)
-                case .fail(let error): continuation.resume(throwing: error)
+                do {
+                    if let value = try take(action, on: loop) { continuation.resume(returning: value) }
+                } catch {
+                    continuation.resume(throwing: error)
                 }
             }
         } onCancel: {
@@ -100,15 +99,15 @@ final class Transfer: Sendable {
         }
     }
 
-    /// A chunk if one is buffered, or the end; `nil` when the caller must wait.
-    private func takeReadyChunk(on loop: EventLoop) throws -> (chunk: [UInt8]?, Void)? {
-        let action = state.withLock { $0.machine.next(size: \.count, waiter: nil) }
+    /// What a consumer's `next` action yields: the chunk or the end (`.some(nil)`), a failure,
+    /// or `nil` when the consumer waits (its continuation is then resumed by the loop).
+    private func take(_ action: Machine.NextAction, on loop: EventLoop) throws -> [UInt8]?? {
         switch action {
         case .wait: return nil
         case .chunk(let chunk, let resume):
             if resume { loop.send(.resumeReceive(self)) }
-            return (chunk, ())
-        case .end: return (nil, ())
+            return .some(chunk)
+        case .end: return .some(nil)
         case .fail(let error): throw error
         }
     }
@@ -134,8 +133,6 @@ final class Transfer: Sendable {
         if case .resume(let continuation) = action { continuation.resume(returning: head) }
     }
 
-    /// Whether the final head was handed over.
-    var headDelivered: Bool { state.withLock { $0.machine.phase == .streaming } }
 
     /// Body bytes from the write callback: `false` means "pause".
     func deliverBody(_ bytes: UnsafeRawBufferPointer) -> Bool {

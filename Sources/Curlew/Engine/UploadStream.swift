@@ -114,7 +114,4 @@ final class UploadStream: Sendable {
         producer?.resume()
         return result
     }
-
-    /// The loop resumed sending (after a `write` or `end` asked it to).
-    var isPaused: Bool { state.withLock { $0.sendPaused } }
 }
