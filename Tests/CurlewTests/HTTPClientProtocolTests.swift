@@ -198,7 +198,7 @@ struct HTTPClientProtocolTests {
         await client.shutdown()
     }
 
-    @Test("two loops share one CurlShare under load, each origin pinned to one loop")
+    @Test("two loops share one CurlShare under load across four origins")
     func twoLoops() async throws {
         let client = try makeClient(nginx) { $0.loopCount = 2 }
         let urls = [nginx.httpURL("/small"), nginx.httpsURL("/small"), nginx.tls12URL("/small"), "http://localhost:\(nginx.httpPort)/small"]
@@ -209,8 +209,6 @@ struct HTTPClientProtocolTests {
             return all
         }
         #expect(texts.count == 800 && texts.allSatisfy { $0 == "hello" })
-        #expect(HTTPClient.loopIndex(for: "http://a:1", count: 2) == HTTPClient.loopIndex(for: "http://a:1", count: 2))
-        #expect(Set(urls.map { url in HTTPClient.loopIndex(for: String(url.prefix { $0 != "/" || true }), count: 2) }).count >= 1)
         await client.shutdown()
     }
 }
