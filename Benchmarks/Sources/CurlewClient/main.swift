@@ -1,5 +1,9 @@
-// Runs N requests at concurrency C against one URL with Curlew's HTTPClient, each reading the
-// whole body, and prints one line: requests/s (or MiB/s), p50 and p99 latency, peak RSS.
+// `CurlewClient URL N C h1|h2c|h2 [LOOPS]`: N requests at concurrency C with Curlew's
+// HTTPClient, C tasks in a task group each awaiting requests and reading the whole body.
+// Prints the matrix's one line (see Benchmarks/README.md). BENCH_CAFILE names the PEM to trust
+// for https; CURLEW_BENCH_TRACE=1 also prints every request slower than 5 ms with libcurl's
+// own timings. CURLEW_EXECUTOR=loop runs the tasks on the client's loop thread
+// (`HTTPClient.taskExecutor`) and names the client `curlew-loop`.
 import Curlew
 import Foundation
 import Synchronization
@@ -12,48 +16,62 @@ struct Arguments {
     var loops = 1
 
     init?(_ arguments: [String]) {
-        guard arguments.count >= 5, let total = Int(arguments[2]), let concurrency = Int(arguments[3]), total > 0, concurrency > 0 else { return nil }
+        guard arguments.count >= 5, let total = Int(arguments[2]), let concurrency = Int(arguments[3]),
+              total > 0, concurrency > 0, ["h1", "h2c", "h2"].contains(arguments[4]) else { return nil }
         url = arguments[1]
         self.total = total
         self.concurrency = concurrency
         protocolName = arguments[4]
-        if arguments.count > 5, let loops = Int(arguments[5]) { self.loops = loops }
+        if arguments.count > 5, let loops = Int(arguments[5]), loops > 0 { self.loops = loops }
     }
 }
 
-func peakRSSKiB() -> Int {
+/// A field of /proc/self/status in KiB (VmRSS now, VmHWM the peak).
+func statusKiB(_ field: String) -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
     }
     return -1
 }
 
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
 guard let arguments = Arguments(CommandLine.arguments) else {
-    FileHandle.standardError.write(Data("usage: curlew-client URL N C h1|h2c|h2 [LOOPS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: CurlewClient URL N C h1|h2c|h2 [LOOPS]\n".utf8))
     exit(2)
 }
 
+// One socket per request at most (HTTP/1.1 with C in flight), plus the process's own.
+var limit = rlimit()
+if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+let trace = ProcessInfo.processInfo.environment["CURLEW_BENCH_TRACE"] != nil
+let onLoop = ProcessInfo.processInfo.environment["CURLEW_EXECUTOR"] == "loop"
 var configuration = HTTPClientConfiguration()
 configuration.proxy = .none
-configuration.tls.verifyPeer = false  // the benchmark's nginx uses a throwaway certificate
+configuration.redirects = .disallow
+configuration.decompression = false
+configuration.tls.caFile = ProcessInfo.processInfo.environment["BENCH_CAFILE"]
 configuration.maxConnectionsPerHost = arguments.protocolName == "h1" ? arguments.concurrency : 4
+configuration.maxIdleConnections = max(configuration.maxIdleConnections, arguments.concurrency)
 configuration.loopCount = arguments.loops
-switch arguments.protocolName {
-case "h1": configuration.httpVersion = .http1Only
-case "h2c", "h2": configuration.httpVersion = .http2PriorKnowledge
-default:
-    FileHandle.standardError.write(Data("unknown protocol \(arguments.protocolName)\n".utf8))
-    exit(2)
-}
+configuration.httpVersion = arguments.protocolName == "h1" ? .http1Only : .http2PriorKnowledge
 
 let client = try HTTPClient(configuration: configuration)
 let next = Mutex(0)
+let baseRSS = statusKiB("VmRSS")
 let start = ContinuousClock.now
 let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).self) { group in
-    for _ in 0..<arguments.concurrency {
-        group.addTask {
+    for _ in 0..<min(arguments.concurrency, arguments.total) {
+        group.addTask(executorPreference: onLoop ? client.taskExecutor : nil) {
             var latencies: [Double] = []
+            latencies.reserveCapacity(arguments.total / arguments.concurrency + 1)
             var bytes = 0
             var failures = 0
             while next.withLock({ value in
@@ -64,19 +82,18 @@ let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).
                 let began = ContinuousClock.now
                 do {
                     let response = try await client.get(arguments.url)
+                    if response.head.status.code != 200 { failures += 1 }
                     for try await chunk in response.body { bytes += chunk.count }
-                    if ProcessInfo.processInfo.environment["CURLEW_BENCH_TRACE"] != nil, let metrics = response.body.metrics {
-                        let wall = ContinuousClock.now - began
-                        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
-                        if wallSeconds > 0.005 {
-                            print(String(format: "slow: wall %.2f ms libcurl total %.2f ms connect %.2f firstbyte %.2f reused %d", wallSeconds * 1000, metrics.total * 1000, metrics.connect * 1000, metrics.firstByte * 1000, metrics.connectionReused ? 1 : 0))
-                        }
+                    if trace, let metrics = response.body.metrics, seconds(ContinuousClock.now - began) > 0.005 {
+                        print(String(format: "slow: wall %.2f ms libcurl total %.2f ms connect %.2f firstbyte %.2f reused %d",
+                                     seconds(ContinuousClock.now - began) * 1000, metrics.total * 1000,
+                                     metrics.connect * 1000, metrics.firstByte * 1000, metrics.connectionReused ? 1 : 0))
                     }
                 } catch {
                     failures += 1
+                    if trace { print("failed: \(error)") }
                 }
-                let elapsed = ContinuousClock.now - began
-                latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                latencies.append(seconds(ContinuousClock.now - began))
             }
             return (latencies, bytes, failures)
         }
@@ -89,13 +106,12 @@ let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).
     }
     return all
 }
-let elapsed = ContinuousClock.now - start
-let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let elapsed = seconds(ContinuousClock.now - start)
+let peakRSS = statusKiB("VmHWM")
 await client.shutdown()
 let sorted = latencies.sorted()
 func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-let rate = Double(arguments.total) / seconds
-let mibPerSecond = Double(bytes) / seconds / 1_048_576
-print(String(format: "curlew %@ C=%d N=%d: %.0f req/s %.1f MiB/s p50 %.2f ms p99 %.2f ms rss %d KiB failures %d",
-             arguments.protocolName, arguments.concurrency, arguments.total, rate, mibPerSecond,
-             percentile(0.5), percentile(0.99), peakRSSKiB(), failures))
+print(String(format: "client=%@ proto=%@ c=%d n=%d ok=%d failures=%d seconds=%.3f rps=%.1f mibps=%.2f p50_ms=%.3f p99_ms=%.3f rss_kib=%d base_rss_kib=%d",
+             onLoop ? "curlew-loop" : "curlew", arguments.protocolName, arguments.concurrency, arguments.total, arguments.total - failures, failures, elapsed,
+             Double(arguments.total) / elapsed, Double(bytes) / elapsed / 1_048_576, percentile(0.5), percentile(0.99),
+             peakRSS, baseRSS))

@@ -102,6 +102,41 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    // MARK: - Running tasks on a loop
+
+    /// An executor that runs tasks on the client's (first) loop thread, between libcurl's events.
+    ///
+    /// A task that prefers it sends its requests and takes their responses on the thread that
+    /// drives them, so no request crosses a thread: the fastest way to make many requests.
+    /// The price is that its code runs on the loop: while it runs, no transfer of that loop
+    /// makes progress. Give it short, non-blocking work (parsing, bookkeeping, awaiting) and
+    /// move anything heavy to another task.
+    ///
+    /// ```swift
+    /// try await withThrowingTaskGroup(of: Void.self) { group in
+    ///     for url in urls {
+    ///         group.addTask(executorPreference: client.taskExecutor) {
+    ///             let response = try await client.get(url)
+    ///             for try await chunk in response.body { consume(chunk) }
+    ///         }
+    ///     }
+    ///     try await group.waitForAll()
+    /// }
+    /// ```
+    ///
+    /// After ``shutdown(gracePeriod:)`` such tasks go on running, on Dispatch's global queue.
+    /// With several loops, use ``taskExecutor(for:)``.
+    public var taskExecutor: any TaskExecutor { loops.first ?? globalConcurrentExecutor }
+
+    /// The executor of the loop that serves `url`'s origin (each origin is pinned to one loop):
+    /// see ``taskExecutor``. An invalid URL gets the first loop's.
+    public func taskExecutor(for url: String) -> any TaskExecutor {
+        guard loops.count > 1, let request = try? Self.request(.get, url),
+              let transferRequest = try? makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
+        else { return taskExecutor }
+        return loops[Self.loopIndex(for: transferRequest.originKey, count: loops.count)]
+    }
+
     // MARK: - Requests
 
     /// Sends `request` and returns when the final response head is known (1xx heads and

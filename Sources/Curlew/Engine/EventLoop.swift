@@ -1,5 +1,6 @@
 internal import CCurlew
 internal import CurlewLocks
+internal import Dispatch
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -35,7 +36,11 @@ struct LoopStatistics: Sendable, Hashable {
 /// Started with a handshake (the thread reports whether its multi could be made) and stopped
 /// by a shutdown command followed by a join. Other threads reach it only through ``send(_:)``:
 /// a lock-guarded array plus `ev_async_send`, which coalesces wake-ups, hence the array.
-final class EventLoop: @unchecked Sendable {
+///
+/// It is also a `TaskExecutor`: a task that prefers it runs its jobs on the loop thread, between
+/// libcurl's events, so a request and its response cross no thread at all. Jobs go through the
+/// same queue as commands. Once the loop has ended, its jobs run on Dispatch's global queue.
+final class EventLoop: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: `loop` and `wakeup` are C pointers. Other threads use them only in
     // `send`, through `ev_async_send`, which libev documents as safe from any thread; all other
     // uses are on the loop thread. Every other stored property is a `Locked` or immutable.
@@ -50,6 +55,8 @@ final class EventLoop: @unchecked Sendable {
 
     private struct Queue {
         var commands: [LoopCommand] = []
+        /// Jobs of tasks that prefer this loop as their executor.
+        var jobs: [UnownedJob] = []
         /// Whether the loop still takes commands; false once its thread is ending.
         var open = true
     }
@@ -119,6 +126,27 @@ final class EventLoop: @unchecked Sendable {
         return accepted
     }
 
+    /// Runs a job of a task that prefers this loop: on the loop thread, or, once the loop has
+    /// ended, on Dispatch's global queue (a task must never be stranded).
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let accepted = queue.withLock { queue in
+            guard queue.open else { return false }
+            queue.jobs.append(job)
+            return true
+        }
+        if accepted {
+            ev_async_send(loop, wakeup)
+        } else {
+            runElsewhere(job)
+        }
+    }
+
+    private func runElsewhere(_ job: UnownedJob) {
+        let executor = asUnownedTaskExecutor()
+        DispatchQueue.global().async { job.runSynchronously(on: executor) }
+    }
+
     /// Waits for the thread to end. Call after the shutdown command has completed.
     func join() {
         guard let handle = thread.withLock({ state -> pthread_t? in
@@ -159,13 +187,17 @@ final class EventLoop: @unchecked Sendable {
         ev_async_start(loop, wakeup)
         start.started.withLock { $0 = .success(()) }
         ev_run(loop, 0)
-        // Shut down: no command is accepted any more; fail whatever raced in.
-        let leftovers = queue.withLock { queue in
+        // Shut down: no command is accepted any more; fail whatever raced in, and hand the
+        // jobs still queued to Dispatch.
+        let (leftovers, jobs) = queue.withLock { queue in
             queue.open = false
-            let commands = queue.commands
-            queue.commands = []
-            return commands
+            defer {
+                queue.commands = []
+                queue.jobs = []
+            }
+            return (queue.commands, queue.jobs)
         }
+        for job in jobs { runElsewhere(job) }
         driver.discard(leftovers)
         ev_async_stop(loop, wakeup)
         ev_loop_destroy(loop)
@@ -173,14 +205,19 @@ final class EventLoop: @unchecked Sendable {
         driver.finishShutdown()
     }
 
-    /// Takes every queued command (on the loop thread).
-    func takeCommands() -> [LoopCommand] {
+    /// Takes every queued job and command (on the loop thread).
+    func takeWork() -> (jobs: [UnownedJob], commands: [LoopCommand]) {
         queue.withLock { queue in
-            let commands = queue.commands
+            guard !(queue.jobs.isEmpty && queue.commands.isEmpty) else { return ([], []) }
+            let work = (queue.jobs, queue.commands)
+            queue.jobs.removeAll(keepingCapacity: true)
             queue.commands.removeAll(keepingCapacity: true)
-            return commands
+            return work
         }
     }
+
+    /// Runs a task's job here (on the loop thread).
+    func run(_ job: UnownedJob) { job.runSynchronously(on: asUnownedTaskExecutor()) }
 
     /// Ends `ev_run` (on the loop thread).
     func breakLoop() { ev_break(loop, Int32(EVBREAK_ALL)) }

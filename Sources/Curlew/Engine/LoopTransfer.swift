@@ -26,9 +26,13 @@ final class LoopTransfer {
     /// This transfer's part in opening an h2c connection, when it goes to an h2c origin.
     var h2cRole: MultiDriver.H2CRole?
 
-    init(transfer: Transfer, easy: CurlEasy) {
+    /// The loop's batch of continuations to resume once the current libcurl call returns.
+    let resumptions: Resumptions
+
+    init(transfer: Transfer, easy: CurlEasy, resumptions: Resumptions) {
         self.transfer = transfer
         self.easy = easy
+        self.resumptions = resumptions
     }
 
     var request: TransferRequest { transfer.request }
@@ -65,7 +69,7 @@ final class LoopTransfer {
         guard !headSent else { return }
         headSent = true
         if request.isTLS { tlsResumed = TLSResumption.isResumed(easy) }
-        transfer.deliverHead(Self.responseHead(for: head))
+        transfer.deliverHead(Self.responseHead(for: head), resumptions)
     }
 
     func body(_ bytes: UnsafeRawBufferPointer) -> CurlWriteAction {
@@ -74,7 +78,7 @@ final class LoopTransfer {
             failure = HTTPClientError(.bodyTooLarge, "the response body exceeds \(limit) bytes")
             return .abort
         }
-        guard transfer.deliverBody(bytes) else {
+        guard transfer.deliverBody(bytes, resumptions) else {
             receivePaused = true
             return .pause
         }

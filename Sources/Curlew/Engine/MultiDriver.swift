@@ -29,6 +29,9 @@ final class MultiDriver {
     private var tornDown = false
     /// Live socket watchers (each counts itself in and out).
     fileprivate(set) var watcherCount = 0
+    /// Continuations produced by libcurl's callbacks, resumed when each libev callback of ours
+    /// ends (see ``Resumptions``).
+    private let resumptions = Resumptions()
 
     init(loop: EventLoop, share: CurlShare, configuration: HTTPClientConfiguration) throws {
         self.loop = loop
@@ -108,7 +111,15 @@ final class MultiDriver {
         act(CurlMulti.socketTimeout, [])
     }
 
+    /// An event from libev: let libcurl act on it, then hand over what it produced and run the
+    /// work that wakes (tasks on this loop's executor start their next request here).
     private func act(_ socket: Int32, _ mask: CurlSelect) {
+        socketAction(socket, mask)
+        resumptions.run()
+        processCommands()
+    }
+
+    private func socketAction(_ socket: Int32, _ mask: CurlSelect) {
         do {
             _ = try multi.socketAction(socket, events: mask)
         } catch {
@@ -150,9 +161,21 @@ final class MultiDriver {
 
     // MARK: - Commands
 
+    /// Runs queued jobs and commands, a few rounds at most (the jobs queue commands, and the
+    /// commands' results wake jobs), so that sockets are served between rounds.
     func processCommands() {
+        for _ in 0..<8 {
+            let (jobs, commands) = loop.takeWork()
+            if jobs.isEmpty && commands.isEmpty { return }
+            for job in jobs { loop.run(job) }
+            handle(commands)
+            resumptions.run()
+        }
+    }
+
+    private func handle(_ commands: [LoopCommand]) {
         var kick = false
-        for command in loop.takeCommands() {
+        for command in commands {
             switch command {
             case .start(let transfer):
                 start(transfer)
@@ -173,7 +196,7 @@ final class MultiDriver {
         // reports only changes of its earliest timeout, and an unpaused upload with an idle
         // socket was seen to wait for its deadline otherwise.
         if kick && !tornDown {
-            act(CurlMulti.socketTimeout, [])
+            socketAction(CurlMulti.socketTimeout, [])
         } else {
             drainCompletions()
         }
@@ -181,11 +204,11 @@ final class MultiDriver {
 
     private func start(_ transfer: Transfer) {
         guard accepting else {
-            transfer.finish(.shutdown, metrics: nil)
+            transfer.finish(.shutdown, metrics: nil, resumptions)
             return
         }
         guard transfer.start() == .start else {
-            transfer.finish(.cancelled, metrics: nil)
+            transfer.finish(.cancelled, metrics: nil, resumptions)
             return
         }
         launch(transfer)
@@ -212,10 +235,10 @@ final class MultiDriver {
         do {
             easy = try pool.popLast() ?? CurlEasy()
         } catch {
-            transfer.finish(HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)"), metrics: nil)
+            transfer.finish(HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)"), metrics: nil, resumptions)
             return
         }
-        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy)
+        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions)
         loopTransfer.h2cRole = h2cRole
         do {
             try EasyConfigurator.configure(easy, for: loopTransfer, share: share)
@@ -228,7 +251,7 @@ final class MultiDriver {
             recycle(easy)
             let failure = (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the request could not be set up", detail: "\(error)")
             finishH2C(loopTransfer, succeeded: false)
-            transfer.finish(failure, metrics: nil)
+            transfer.finish(failure, metrics: nil, resumptions)
         }
     }
 
@@ -261,11 +284,11 @@ final class MultiDriver {
         h2cOrigins[origin] = succeeded ? .ready : nil
         for transfer in waiting {
             if transfer.cancelRequested {
-                transfer.finish(.cancelled, metrics: nil)
+                transfer.finish(.cancelled, metrics: nil, resumptions)
             } else if accepting {
                 launch(transfer)
             } else {
-                transfer.finish(.shutdown, metrics: nil)
+                transfer.finish(.shutdown, metrics: nil, resumptions)
             }
         }
     }
@@ -294,7 +317,7 @@ final class MultiDriver {
 
     private func cancel(_ transfer: Transfer) {
         if removeWaiting(transfer) {
-            transfer.finish(.cancelled, metrics: nil)
+            transfer.finish(.cancelled, metrics: nil, resumptions)
             return
         }
         guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
@@ -343,7 +366,7 @@ final class MultiDriver {
         }
         h2cRelaunched.remove(ObjectIdentifier(loopTransfer.transfer))
         finishH2C(loopTransfer, succeeded: failure == nil)
-        loopTransfer.transfer.finish(failure, metrics: metrics)
+        loopTransfer.transfer.finish(failure, metrics: metrics, resumptions)
         if !accepting && byEasy.isEmpty { tearDown() }
     }
 
@@ -384,6 +407,7 @@ final class MultiDriver {
 
     fileprivate func graceExpired() {
         tearDown()
+        resumptions.run()
     }
 
     /// The documented order: stop intake, fail what runs, free easies, clean the multi while
@@ -394,7 +418,7 @@ final class MultiDriver {
         accepting = false
         for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown) }
         for case .priming(let waiting) in h2cOrigins.values {
-            for transfer in waiting { transfer.finish(.shutdown, metrics: nil) }
+            for transfer in waiting { transfer.finish(.shutdown, metrics: nil, resumptions) }
         }
         h2cOrigins.removeAll()
         for easy in pool { try? easy.close() }
@@ -409,7 +433,7 @@ final class MultiDriver {
     func discard(_ commands: [LoopCommand]) {
         for command in commands {
             switch command {
-            case .start(let transfer): transfer.finish(.shutdown, metrics: nil)
+            case .start(let transfer): transfer.finish(.shutdown, metrics: nil, resumptions)
             case .shutdown(_, let done): shutdownDone.append(done)
             case .inspect(let report): report(LoopStatistics())
             case .cancel, .resumeReceive, .resumeSend: break
@@ -419,6 +443,7 @@ final class MultiDriver {
 
     /// The loop has ended: tell the waiting shutdowns.
     func finishShutdown() {
+        resumptions.run()
         for done in shutdownDone { done() }
         shutdownDone.removeAll()
     }

@@ -127,42 +127,87 @@ final class Transfer: Sendable {
 
     var cancelRequested: Bool { state.withLock { $0.machine.cancelRequested } }
 
-    /// Hands the final head to the caller.
-    func deliverHead(_ head: ResponseHead) {
+    /// Hands the final head to the caller (resumed when `resumptions` runs).
+    func deliverHead(_ head: ResponseHead, _ resumptions: Resumptions) {
         let action = state.withLock { $0.machine.headReceived() }
-        if case .resume(let continuation) = action { continuation.resume(returning: head) }
+        if case .resume(let continuation) = action { resumptions.append(.head(continuation, head)) }
     }
 
-
     /// Body bytes from the write callback: `false` means "pause".
-    func deliverBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    func deliverBody(_ bytes: UnsafeRawBufferPointer, _ resumptions: Resumptions) -> Bool {
         let chunk = [UInt8](bytes)
         let action = state.withLock { $0.machine.bodyReceived(chunk, size: chunk.count) }
         switch action {
         case .pause: return false
         case .accepted(let waiter):
-            waiter?.resume(returning: chunk)
+            if let waiter { resumptions.append(.chunk(waiter, chunk)) }
             return true
         }
     }
 
     func receiveResumed() { state.withLock { $0.machine.receiveResumed() } }
 
-    /// Ends the transfer: resumes whoever waits, with the error or the end of the body.
-    func finish(_ error: HTTPClientError?, metrics: HTTPClientMetrics?) {
+    /// Ends the transfer: resumes whoever waits, with the error or the end of the body; at once,
+    /// or when `resumptions` runs.
+    func finish(_ error: HTTPClientError?, metrics: HTTPClientMetrics?, _ resumptions: Resumptions? = nil) {
         let action = state.withLock { shared in
             shared.metrics = metrics
             return shared.machine.finish(error)
         }
         upload?.fail(error ?? .cancelled)
-        if let (continuation, error) = action.failHead { continuation.resume(throwing: error) }
+        if let (continuation, error) = action.failHead {
+            resumptions.append(.headFailure(continuation, error))
+        }
         if let (continuation, error) = action.resumeBody {
-            if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: nil) }
+            resumptions.append(.bodyEnd(continuation, error))
         }
         if let error {
             logger.debug("request failed", metadata: ["url": "\(request.url)", "error": "\(error)"])
         } else {
             logger.debug("request finished", metadata: ["url": "\(request.url)"])
         }
+    }
+}
+
+/// Continuations the loop resumes after the libcurl call that produced their values has
+/// returned, rather than from inside its callbacks. A small response's head, body and end
+/// usually arrive in one `socket_action`: resumed together at its end, the awaiting task finds
+/// all three and runs to completion after a single wake-up, instead of waking for the head and
+/// then again for the rest. Loop-confined.
+final class Resumptions {
+    enum Pending {
+        case head(Transfer.HeadContinuation, ResponseHead)
+        case headFailure(Transfer.HeadContinuation, HTTPClientError)
+        case chunk(Transfer.BodyContinuation, [UInt8])
+        case bodyEnd(Transfer.BodyContinuation, HTTPClientError?)
+    }
+
+    private var pending: [Pending] = []
+
+    func append(_ resumption: Pending) { pending.append(resumption) }
+
+    /// Resumes everything held, in the order it was produced.
+    func run() {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        for resumption in batch { Self.resume(resumption) }
+    }
+
+    fileprivate static func resume(_ resumption: Pending) {
+        switch resumption {
+        case .head(let continuation, let head): continuation.resume(returning: head)
+        case .headFailure(let continuation, let error): continuation.resume(throwing: error)
+        case .chunk(let continuation, let chunk): continuation.resume(returning: chunk)
+        case .bodyEnd(let continuation, nil): continuation.resume(returning: nil)
+        case .bodyEnd(let continuation, let error?): continuation.resume(throwing: error)
+        }
+    }
+}
+
+extension Optional where Wrapped == Resumptions {
+    /// Holds the resumption when there is a batch, resumes it at once otherwise.
+    func append(_ resumption: Resumptions.Pending) {
+        if let batch = self { batch.append(resumption) } else { Resumptions.resume(resumption) }
     }
 }
