@@ -21,11 +21,11 @@ struct TransferStateMachineTests {
         #expect(waiter == "head")
         guard case .none = machine.headReceived() else { Issue.record("a second head resumed someone"); return }
         #expect(machine.phase == .streaming)
-        guard case .accepted(resume: nil) = machine.bodyReceived([1, 2], size: 2) else { Issue.record("expected accepted"); return }
-        guard case .chunk([1, 2], resumeReceive: false) = machine.next(size: \.count, waiter: nil) else { Issue.record("expected the chunk"); return }
+        guard case .accepted(wake: nil) = machine.bodyReceived([1, 2]) else { Issue.record("expected accepted"); return }
+        guard case .chunk([1, 2], resumeReceive: false) = machine.next(waiter: nil) else { Issue.record("expected the chunk"); return }
         let finish = machine.finish(nil)
         #expect(finish.failHead == nil && finish.resumeBody == nil)
-        guard case .end = machine.next(size: \.count, waiter: nil) else { Issue.record("expected the end"); return }
+        guard case .end = machine.next(waiter: nil) else { Issue.record("expected the end"); return }
         #expect(machine.phase == .finished)
     }
 
@@ -52,15 +52,18 @@ struct TransferStateMachineTests {
         #expect(waiter == "late" && late == error)
     }
 
-    @Test("a waiting consumer gets the next chunk directly, and the error at the end")
+    @Test("a waiting consumer is woken once by new bytes, takes all that arrived meanwhile as one chunk, and gets the error at the end")
     func waitingConsumer() {
         var machine = machine()
         _ = machine.start()
         _ = machine.headReceived()
-        guard case .wait = machine.next(size: \.count, waiter: "body") else { Issue.record("expected wait"); return }
-        guard case .accepted(resume: "body") = machine.bodyReceived([7], size: 1) else { Issue.record("expected the waiter"); return }
+        guard case .wait = machine.next(waiter: "body") else { Issue.record("expected wait"); return }
+        guard case .accepted(wake: "body") = machine.bodyReceived([7]) else { Issue.record("expected the waiter"); return }
+        guard case .accepted(wake: nil) = machine.bodyReceived([8, 9]) else { Issue.record("the waiter was woken twice"); return }
+        #expect(machine.buffered == 3)
+        guard case .chunk([7, 8, 9], resumeReceive: false) = machine.next(waiter: "body") else { Issue.record("expected one chunk of all three bytes"); return }
         #expect(machine.buffered == 0)
-        guard case .wait = machine.next(size: \.count, waiter: "body2") else { Issue.record("expected wait"); return }
+        guard case .wait = machine.next(waiter: "body2") else { Issue.record("expected wait"); return }
         let error = HTTPClientError(.truncatedBody, "short")
         let finish = machine.finish(error)
         #expect(finish.resumeBody?.0 == "body2")
@@ -69,20 +72,37 @@ struct TransferStateMachineTests {
 
     @Test("above high water the write callback is told to pause; below low water the consumer asks to resume, once")
     func backpressure() {
-        var machine = machine(highWater: 10, lowWater: 4)
+        var machine = Machine(highWater: 10, lowWater: 4, coalesceLimit: 6)
         _ = machine.start()
         _ = machine.headReceived()
         for _ in 0..<2 {
-            guard case .accepted(resume: nil) = machine.bodyReceived(Array(repeating: 0, count: 6), size: 6) else { Issue.record("expected accepted"); return }
+            guard case .accepted(wake: nil) = machine.bodyReceived(Array(repeating: 0, count: 6)) else { Issue.record("expected accepted"); return }
         }
         #expect(machine.buffered == 12)
-        guard case .pause = machine.bodyReceived([0], size: 1) else { Issue.record("expected pause"); return }
+        guard case .pause = machine.bodyReceived([0]) else { Issue.record("expected pause"); return }
         #expect(machine.receivePaused)
-        guard case .chunk(_, resumeReceive: false) = machine.next(size: \.count, waiter: nil) else { Issue.record("6 bytes left: no resume"); return }
+        guard case .chunk(let first, resumeReceive: false) = machine.next(waiter: nil) else { Issue.record("6 bytes left: no resume"); return }
+        #expect(first.count == 6, "chunks are not coalesced past the limit")
         #expect(machine.buffered == 6)
-        guard case .chunk(_, resumeReceive: true) = machine.next(size: \.count, waiter: nil) else { Issue.record("0 bytes left: resume"); return }
+        guard case .chunk(_, resumeReceive: true) = machine.next(waiter: nil) else { Issue.record("0 bytes left: resume"); return }
         machine.receiveResumed()
         #expect(!machine.receivePaused)
+    }
+
+    @Test("bytes are appended to the last chunk the consumer has not taken, up to the limit, never to one it took")
+    func coalescing() {
+        var machine = Machine(highWater: 100, lowWater: 10, coalesceLimit: 4)
+        _ = machine.start()
+        _ = machine.headReceived()
+        _ = machine.bodyReceived([1, 2])
+        _ = machine.bodyReceived([3])
+        _ = machine.bodyReceived([4, 5])
+        guard case .chunk([1, 2, 3], _) = machine.next(waiter: nil) else { Issue.record("expected [1, 2, 3]"); return }
+        _ = machine.bodyReceived([6])
+        guard case .chunk([4, 5, 6], _) = machine.next(waiter: nil) else { Issue.record("expected [4, 5, 6]"); return }
+        _ = machine.bodyReceived([7])
+        guard case .chunk([7], _) = machine.next(waiter: nil) else { Issue.record("expected [7] on its own"); return }
+        #expect(machine.buffered == 0)
     }
 
     @Test("a successful finish without a delivered head is a protocol error, not an empty success")
@@ -90,7 +110,7 @@ struct TransferStateMachineTests {
         var machine = machine()
         _ = machine.start()
         _ = machine.finish(nil)
-        guard case .fail(let error) = machine.next(size: \.count, waiter: nil) else { Issue.record("expected a failure"); return }
+        guard case .fail(let error) = machine.next(waiter: nil) else { Issue.record("expected a failure"); return }
         #expect(error.kind == .protocolError)
     }
 }

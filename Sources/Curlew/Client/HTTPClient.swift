@@ -221,6 +221,15 @@ public final class HTTPClient: Sendable {
     /// - Throws: ``HTTPClientError`` with ``HTTPClientError/Kind/invalidRequest`` for a URL
     ///   that does not parse or has no host.
     public static func request(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws -> HTTPRequest {
+        if let parts = URLSplitter.split(url) {
+            return HTTPRequest(method: method, scheme: parts.scheme, authority: parts.authority, path: parts.pathAndQuery, headerFields: headers)
+        }
+        return try foundationRequest(method, url, headers: headers)
+    }
+
+    /// ``request(_:_:headers:)`` through Foundation's `URLComponents`: user info, IPv6
+    /// literals, international names, characters to percent-encode.
+    static func foundationRequest(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws -> HTTPRequest {
         guard !url.contains(where: { $0.isNewline || $0 == "\0" || $0 == " " }),
               let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty

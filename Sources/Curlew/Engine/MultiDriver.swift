@@ -31,12 +31,13 @@ final class MultiDriver {
     fileprivate(set) var watcherCount = 0
     /// Continuations produced by libcurl's callbacks, resumed when each libev callback of ours
     /// ends (see ``Resumptions``).
-    private let resumptions = Resumptions()
+    private let resumptions: Resumptions
 
     init(loop: EventLoop, share: CurlShare, configuration: HTTPClientConfiguration) throws {
         self.loop = loop
         self.share = share
         self.configuration = configuration
+        resumptions = Resumptions(loop: loop)
         multi = try CurlMulti()
         timer = .allocate(capacity: 1)
         timer.initialize(to: ev_timer())

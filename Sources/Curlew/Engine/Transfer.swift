@@ -83,19 +83,25 @@ final class Transfer: Sendable {
     /// The next body chunk, `nil` at the end.
     func nextChunk(on loop: EventLoop) async throws -> [UInt8]? {
         // Without suspending when a chunk (or the end) is already there.
-        let ready = state.withLock { $0.machine.next(size: \.count, waiter: nil) }
+        let ready = state.withLock { $0.machine.next(waiter: nil) }
         if let value = try take(ready, on: loop) { return value }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: BodyContinuation) in
-                let action = state.withLock { $0.machine.next(size: \.count, waiter: continuation) }
-                do {
-                    if let value = try take(action, on: loop) { continuation.resume(returning: value) }
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+                hand(to: continuation, on: loop)
             }
         } onCancel: {
             cancel(on: loop)
+        }
+    }
+
+    /// Gives a waiting consumer the next chunk, the end or the failure, or registers it to be
+    /// woken when bytes arrive.
+    fileprivate func hand(to continuation: BodyContinuation, on loop: EventLoop) {
+        let action = state.withLock { $0.machine.next(waiter: continuation) }
+        do {
+            if let value = try take(action, on: loop) { continuation.resume(returning: value) }
+        } catch {
+            continuation.resume(throwing: error)
         }
     }
 
@@ -133,14 +139,14 @@ final class Transfer: Sendable {
         if case .resume(let continuation) = action { resumptions.append(.head(continuation, head)) }
     }
 
-    /// Body bytes from the write callback: `false` means "pause".
+    /// Body bytes from the write callback: `false` means "pause". A consumer waiting for bytes
+    /// is woken when `resumptions` runs, and takes everything buffered by then.
     func deliverBody(_ bytes: UnsafeRawBufferPointer, _ resumptions: Resumptions) -> Bool {
-        let chunk = [UInt8](bytes)
-        let action = state.withLock { $0.machine.bodyReceived(chunk, size: chunk.count) }
+        let action = state.withLock { $0.machine.bodyReceived(bytes) }
         switch action {
         case .pause: return false
         case .accepted(let waiter):
-            if let waiter { resumptions.append(.chunk(waiter, chunk)) }
+            if let waiter { resumptions.append(.bodyReady(self, waiter, resumptions.loop)) }
             return true
         }
     }
@@ -178,11 +184,15 @@ final class Resumptions {
     enum Pending {
         case head(Transfer.HeadContinuation, ResponseHead)
         case headFailure(Transfer.HeadContinuation, HTTPClientError)
-        case chunk(Transfer.BodyContinuation, [UInt8])
+        /// Bytes arrived for a consumer that waited: it takes what is buffered when resumed.
+        case bodyReady(Transfer, Transfer.BodyContinuation, EventLoop)
         case bodyEnd(Transfer.BodyContinuation, HTTPClientError?)
     }
 
+    let loop: EventLoop
     private var pending: [Pending] = []
+
+    init(loop: EventLoop) { self.loop = loop }
 
     func append(_ resumption: Pending) { pending.append(resumption) }
 
@@ -198,7 +208,7 @@ final class Resumptions {
         switch resumption {
         case .head(let continuation, let head): continuation.resume(returning: head)
         case .headFailure(let continuation, let error): continuation.resume(throwing: error)
-        case .chunk(let continuation, let chunk): continuation.resume(returning: chunk)
+        case .bodyReady(let transfer, let continuation, let loop): transfer.hand(to: continuation, on: loop)
         case .bodyEnd(let continuation, nil): continuation.resume(returning: nil)
         case .bodyEnd(let continuation, let error?): continuation.resume(throwing: error)
         }

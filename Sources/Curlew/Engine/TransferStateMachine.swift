@@ -4,7 +4,7 @@
 /// queued → running → streaming (head delivered) → finished. Only the finishing events resume
 /// anyone for the last time, and a continuation leaves the machine when it is resumed, so each
 /// is resumed exactly once.
-struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk> {
+struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableCollection> {
     enum Phase: Equatable {
         /// Registered; the start command is on its way to the loop.
         case queued
@@ -30,10 +30,15 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk> {
     private var outcome: HTTPClientError?
     let highWater: Int
     let lowWater: Int
+    /// Bytes that arrive while the consumer has not yet taken the last chunk are appended to it,
+    /// up to this size: a consumer that falls behind takes a few large chunks instead of many
+    /// of libcurl's 16 KiB ones.
+    let coalesceLimit: Int
 
-    init(highWater: Int, lowWater: Int) {
+    init(highWater: Int, lowWater: Int, coalesceLimit: Int = 256 << 10) {
         self.highWater = highWater
         self.lowWater = lowWater
+        self.coalesceLimit = coalesceLimit
     }
 
     // MARK: - The caller's side
@@ -75,15 +80,16 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk> {
         case wait
     }
 
-    mutating func next(size: (Chunk) -> Int, waiter: BodyWaiter?) -> NextAction {
+    mutating func next(waiter: BodyWaiter?) -> NextAction {
         if firstChunk < chunks.count {
             let chunk = chunks[firstChunk]
+            chunks[firstChunk] = Chunk()
             firstChunk += 1
             if firstChunk == chunks.count {
                 chunks.removeAll(keepingCapacity: true)
                 firstChunk = 0
             }
-            buffered -= size(chunk)
+            buffered -= chunk.count
             var resume = false
             if receivePaused, !resumeRequested, buffered <= lowWater {
                 resumeRequested = true
@@ -134,23 +140,26 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk> {
     enum ChunkAction {
         /// Refuse them for now: answer `CURL_WRITEFUNC_PAUSE` (libcurl hands them again later).
         case pause
-        /// Taken; hand the chunk to a waiting consumer if there is one.
-        case accepted(resume: BodyWaiter?)
+        /// Buffered; wake this consumer, which waited for bytes, to take them.
+        case accepted(wake: BodyWaiter?)
     }
 
-    mutating func bodyReceived(_ chunk: Chunk, size: Int) -> ChunkAction {
-        if bodyWaiter == nil, buffered >= highWater {
+    mutating func bodyReceived<Bytes: Collection>(_ bytes: Bytes) -> ChunkAction where Bytes.Element == Chunk.Element {
+        if buffered >= highWater {
             receivePaused = true
             resumeRequested = false
             return .pause
         }
-        if let waiter = bodyWaiter {
-            bodyWaiter = nil
-            return .accepted(resume: waiter)
+        let count = bytes.count
+        if firstChunk < chunks.count, chunks[chunks.count - 1].count + count <= coalesceLimit {
+            chunks[chunks.count - 1].append(contentsOf: bytes)
+        } else {
+            chunks.append(Chunk(bytes))
         }
-        chunks.append(chunk)
-        buffered += size
-        return .accepted(resume: nil)
+        buffered += count
+        guard let waiter = bodyWaiter else { return .accepted(wake: nil) }
+        bodyWaiter = nil
+        return .accepted(wake: waiter)
     }
 
     /// The loop carried out a resume request.
