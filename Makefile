@@ -46,8 +46,10 @@ deps-demo:
 demo: deps-demo
 	bash scripts/demo.sh
 
-## The benchmark client against nginx on loopback (see Benchmarks/README.md).
-bench: deps-demo
+## The benchmark matrix (see Benchmarks/README.md): curlew, c-baseline, async-http-client,
+## URLSession, wrk and h2load against nginx and a slow server on loopback, then the table.
+## Benchmarks/run.sh installs its own Debian packages (apt-get update first) when missing.
+bench:
 	bash Benchmarks/run.sh
 
 ## Build the package in debug mode.

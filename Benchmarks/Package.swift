@@ -7,6 +7,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Curlew", path: ".."),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Named for AHCClient's own imports (TimeAmount, HTTPVersion, TLSConfiguration): AHC's own dependencies.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // `curlew-client URL N C PROTOCOL`: N requests at concurrency C with HTTPClient.
@@ -14,6 +18,28 @@ let package = Package(
             name: "CurlewClient",
             dependencies: [.product(name: "Curlew", package: "Curlew")],
             swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // `AHCClient URL N C PROTOCOL`: the same work with async-http-client (SwiftNIO).
+        .executableTarget(
+            name: "AHCClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // `URLSessionClient URL N C PROTOCOL`: the same work with FoundationNetworking's URLSession.
+        .executableTarget(
+            name: "URLSessionClient",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // `CBaseline URL N C PROTOCOL`: the same work in C, straight on libcurl's multi interface with libev.
+        .executableTarget(
+            name: "CBaseline",
+            path: "Sources/CBaseline",
+            linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("ev")]
         ),
     ]
 )

@@ -1,10 +1,231 @@
 #!/usr/bin/env bash
-# Starts nginx on loopback from nginx.conf.template, builds the benchmark clients in release
-# mode, runs it over HTTP/1.1 and h2c, and stops nginx. N, C and LOOPS set the run.
+# The benchmark matrix, in one command (`make bench` calls it; see Benchmarks/README.md):
+# installs the Debian packages it needs, builds the Benchmarks products in release mode, starts
+# nginx (scripts/loopback-nginx.sh) and slow_server.py on loopback, runs every configuration x
+# client for ROUNDS rounds interleaved, writes the raw lines to results/, prints the markdown table
+# (table.py) and stops the servers on exit, Ctrl-C included.
+#
+# Environment: ROUNDS (3), CLIENTS, CONFIGS, BENCH_SCALE (1), BENCH_INFLIGHT (10000),
+# BENCH_SLOW_DELAY (5), BENCH_WRK_SECONDS (5), BENCH_TIMEOUT (300), BENCH_PAUSE (1), LOOPS (1),
+# BENCH_SKIP_BUILD, BENCH_BIN, BENCH_SKIP_INSTALL.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+
+ROUNDS="${ROUNDS:-3}"
+CLIENTS="${CLIENTS:-curlew curlew-loop c-baseline ahc urlsession wrk h2load}"
+BENCH_SCALE="${BENCH_SCALE:-1}"
+BENCH_INFLIGHT="${BENCH_INFLIGHT:-10000}"
+BENCH_SLOW_DELAY="${BENCH_SLOW_DELAY:-5}"
+BENCH_WRK_SECONDS="${BENCH_WRK_SECONDS:-5}"
+BENCH_TIMEOUT="${BENCH_TIMEOUT:-300}"
+BENCH_PAUSE="${BENCH_PAUSE:-1}"
+LOOPS="${LOOPS:-1}"
+export BENCH_WRK_SECONDS
+
+# name  endpoint  proto  C  N  metric
+ALL_CONFIGS=(
+    "small-h1-c1    small h1  1     5000  rps"
+    "small-h1-c16   small h1  16    20000 rps"
+    "small-h1-c128  small h1  128   20000 rps"
+    "small-h2c-c16  small h2c 16    20000 rps"
+    "small-h2c-c128 small h2c 128   20000 rps"
+    "small-h2-c16   small h2  16    20000 rps"
+    "big-h1-c4      big   h1  4     400   mibps"
+    "inflight-h1    slow  h1  -     -     kib_per_inflight"
+)
+CONFIGS="${CONFIGS:-$(for c in "${ALL_CONFIGS[@]}"; do printf '%s ' "${c%% *}"; done)}"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- 1. Debian packages ------------------------------------------------------------------------
+PACKAGES=(libcurl4-gnutls-dev libev-dev nginx openssl python3 wrk nghttp2-client time)
+install_missing() {
+    if ! command -v dpkg-query >/dev/null; then
+        say "run.sh: no dpkg-query; install by hand: ${PACKAGES[*]}"
+        return
+    fi
+    local missing=() package sudo=""
+    for package in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} = 0 ] && return
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    say "Installing: ${missing[*]}"
+    $sudo apt-get update -q >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+[ "${BENCH_SKIP_INSTALL:-}" = 1 ] || install_missing
+
+# --- 2. Open files: 10,000 sockets in flight in one client -------------------------------------
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nofile="$(ulimit -n)"
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((BENCH_INFLIGHT + 256)) ]; then
+    say "run.sh: warning: ulimit -n is $nofile, below the $BENCH_INFLIGHT in-flight sockets the inflight run needs"
+fi
+
+# --- 3. Build ----------------------------------------------------------------------------------
+PRODUCTS=(CurlewClient CBaseline AHCClient URLSessionClient)
+if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
+    say "Building the Benchmarks products (release)"
+    if ! (cd "$here" && swift build -c release >&2); then
+        # One product that does not compile should not cost the others their runs: build them
+        # one by one; a product left unbuilt is recorded as failed runs.
+        say "run.sh: the release build failed; building the products one by one"
+        for product in "${PRODUCTS[@]}"; do
+            (cd "$here" && swift build -c release --product "$product" >&2) || say "run.sh: $product did not build"
+        done
+    fi
+fi
+bin="${BENCH_BIN:-$(cd "$here" && swift build -c release --show-bin-path)}"
+
+client_command() {  # client name -> the command, in the array `command`
+    case "$1" in
+        curlew) command=("$bin/CurlewClient") ;;
+        curlew-loop) command=(env CURLEW_EXECUTOR=loop "$bin/CurlewClient") ;;
+        c-baseline) command=("$bin/CBaseline") ;;
+        ahc) command=("$bin/AHCClient") ;;
+        urlsession) command=("$bin/URLSessionClient") ;;
+        wrk) command=(bash "$here/tools/wrk.sh") ;;
+        h2load) command=(bash "$here/tools/h2load.sh") ;;
+        *) return 1 ;;
+    esac
+}
+for client in $CLIENTS; do
+    client_command "$client" || { say "run.sh: unknown client $client (known: curlew curlew-loop c-baseline ahc urlsession wrk h2load)"; exit 2; }
+done
+
+known_configs=" $(for c in "${ALL_CONFIGS[@]}"; do printf '%s ' "${c%% *}"; done)"
+for config in $CONFIGS; do
+    [[ "$known_configs" == *" $config "* ]] || { say "run.sh: unknown configuration $config (known:$known_configs)"; exit 2; }
+done
+
+# --- 4. Servers, stopped on exit -------------------------------------------------------------
+run_pid=""
+slow_pid=""
+cleanup() {
+    set +e  # a kill or wait that fails must not end the cleanup early
+    trap '' INT TERM
+    if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null; fi
+    if [ -n "$slow_pid" ]; then kill "$slow_pid" 2>/dev/null; wait "$slow_pid" 2>/dev/null; fi
+    if declare -F loopback_nginx_stop >/dev/null; then loopback_nginx_stop; fi
+}
+trap cleanup EXIT
+trap 'say "run.sh: interrupted"; exit 130' INT
+trap 'exit 143' TERM
+
 source "$here/../scripts/loopback-nginx.sh"
-(cd "$here" && swift build -c release --product CurlewClient >&2)
-client="$(cd "$here" && swift build -c release --show-bin-path)/CurlewClient"
-"$client" "http://127.0.0.1:$H1/small" "${N:-10000}" "${C:-64}" h1 ${LOOPS:-1}
-"$client" "http://127.0.0.1:$H2C/small" "${N:-10000}" "${C:-64}" h2c ${LOOPS:-1}
+trap cleanup EXIT  # loopback-nginx.sh set its own; cleanup calls loopback_nginx_stop
+python3 "$here/slow_server.py" "$BENCH_SLOW_DELAY" --port-file "$NGINX_PREFIX/slow.port" 2> "$NGINX_PREFIX/logs/slow.log" &
+slow_pid=$!
+for _ in $(seq 200); do
+    [ -s "$NGINX_PREFIX/slow.port" ] && break
+    kill -0 "$slow_pid" 2>/dev/null || break
+    sleep 0.05
+done
+if [ ! -s "$NGINX_PREFIX/slow.port" ]; then
+    say "slow_server.py did not start:"; cat "$NGINX_PREFIX/logs/slow.log" >&2; exit 1
+fi
+SLOW="$(cat "$NGINX_PREFIX/slow.port")"
+
+url_for() {  # endpoint proto -> URL
+    case "$1:$2" in
+        slow:h1) echo "http://127.0.0.1:$SLOW/slow" ;;
+        *:h1) echo "http://127.0.0.1:$H1/$1" ;;
+        *:h2c) echo "http://127.0.0.1:$H2C/$1" ;;
+        *:h2) echo "https://127.0.0.1:$H2/$1" ;;
+    esac
+}
+
+applies() {  # client config proto -> whether the client runs that configuration
+    case "$1" in
+        wrk) [ "$3" = h1 ] && [[ "$2" != inflight-* ]] ;;
+        h2load) [ "$3" != h1 ] && [[ "$2" != inflight-* ]] ;;
+        *) true ;;
+    esac
+}
+
+# --- 5. Results --------------------------------------------------------------------------------
+results_dir="$here/results"
+mkdir -p "$results_dir"
+stamp="$(date +%Y%m%d-%H%M%S)"
+results="$results_dir/run-$stamp.txt"
+failure_log="$results_dir/run-$stamp.log"
+python3 "$here/table.py" --meta rounds="$ROUNDS" scale="$BENCH_SCALE" inflight="$BENCH_INFLIGHT" \
+    slow_delay_s="$BENCH_SLOW_DELAY" wrk_seconds="$BENCH_WRK_SECONDS" loops="$LOOPS" ulimit_n="$nofile" > "$results"
+cp "$results" "$results_dir/latest.txt"
+
+# Runs one client once and appends its line, prefixed with config=, round=, metric= and run=
+# (ok, unsupported or failed, with why= for a failure), to the results.
+run_one() {
+    local round=$1 config=$2 endpoint=$3 proto=$4 c=$5 n=$6 metric=$7 client=$8
+    local url out err rc=0 line why="" command
+    url="$(url_for "$endpoint" "$proto")"
+    client_command "$client"
+    out="$NGINX_PREFIX/run.out" err="$NGINX_PREFIX/run.err"
+    local extra=()
+    [[ "$client" == curlew* ]] && extra=("$LOOPS")
+    if [ "${command[0]}" != bash ] && [ "${command[0]}" != env ] && [ ! -x "${command[0]}" ]; then
+        rc=127; : > "$out"; echo "no such program: ${command[0]}" > "$err"
+    else
+        BENCH_CAFILE="$NGINX_CERT" timeout -k 10 "$BENCH_TIMEOUT" "${command[@]}" "$url" "$n" "$c" "$proto" "${extra[@]}" \
+            > "$out" 2> "$err" < /dev/null &
+        run_pid=$!
+        wait "$run_pid" || rc=$?
+        run_pid=""
+    fi
+    line="$(grep '^client=' "$out" | tail -n 1 || true)"
+    local prefix="config=$config round=$round metric=$metric"
+    if [ "$rc" = 3 ] && [[ "$line" == *" unsupported"* ]]; then
+        echo "$prefix run=unsupported $line" >> "$results"
+        say "  $client: unsupported"
+    elif [ "$rc" = 0 ] && [ -n "$line" ]; then
+        echo "$prefix run=ok $line" >> "$results"
+        say "  $client: $(python3 "$here/table.py" --summary "$prefix $line")"
+    else
+        case "$rc" in
+            0) why=no-result ;;
+            124|137) why=timeout ;;
+            127) why=missing ;;
+            *) if [ "$rc" -gt 128 ]; then why="signal-$((rc - 128))"; else why="exit-$rc"; fi ;;
+        esac
+        if [ -n "$line" ]; then
+            echo "$prefix run=failed why=$why $line" >> "$results"
+        else
+            echo "$prefix run=failed why=$why client=$client proto=$proto c=$c n=$n" >> "$results"
+        fi
+        say "  $client: FAILED ($why; stderr in $failure_log)"
+        {
+            echo "=== round $round $config $client: $why (exit $rc): ${command[*]} $url $n $c $proto ${extra[*]}"
+            tail -n 20 "$out"
+            tail -n 50 "$err"
+        } >> "$failure_log"
+    fi
+    cp "$results" "$results_dir/latest.txt"
+}
+
+scaled() {  # N C -> N times BENCH_SCALE, at least C
+    python3 -c 'import sys; n, c, s = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]); print(max(c, round(n * s)))' "$1" "$2" "$BENCH_SCALE"
+}
+
+# --- 6. The matrix, interleaved by round -------------------------------------------------------
+for round in $(seq "$ROUNDS"); do
+    for spec in "${ALL_CONFIGS[@]}"; do
+        read -r config endpoint proto c n metric <<< "$spec"
+        [[ " $CONFIGS " == *" $config "* ]] || continue
+        if [ "$c" = - ]; then c=$BENCH_INFLIGHT; n=$BENCH_INFLIGHT; else n="$(scaled "$n" "$c")"; fi
+        say "[round $round/$ROUNDS] $config ($proto C=$c N=$n)"
+        for client in $CLIENTS; do
+            applies "$client" "$config" "$proto" || continue
+            run_one "$round" "$config" "$endpoint" "$proto" "$c" "$n" "$metric" "$client"
+            sleep "$BENCH_PAUSE"
+        done
+    done
+done
+
+# --- 7. The table ------------------------------------------------------------------------------
+python3 "$here/table.py" "$results" > "$results_dir/run-$stamp.md"
+cp "$results_dir/run-$stamp.md" "$results_dir/latest.md"
+cat "$results_dir/latest.md"
+say "Raw lines: $results (and results/latest.txt); table: results/latest.md"
+[ -s "$failure_log" ] && say "Failed runs' output: $failure_log"
+exit 0

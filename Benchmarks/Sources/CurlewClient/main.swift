@@ -61,6 +61,7 @@ configuration.tls.caFile = ProcessInfo.processInfo.environment["BENCH_CAFILE"]
 configuration.maxConnectionsPerHost = arguments.protocolName == "h1" ? arguments.concurrency : 4
 configuration.maxIdleConnections = max(configuration.maxIdleConnections, arguments.concurrency)
 configuration.loopCount = arguments.loops
+if let size = ProcessInfo.processInfo.environment["CURLEW_BUFFER"].flatMap(Int.init) { configuration.receiveBufferSize = size }
 configuration.httpVersion = arguments.protocolName == "h1" ? .http1Only : .http2PriorKnowledge
 
 let client = try HTTPClient(configuration: configuration)
