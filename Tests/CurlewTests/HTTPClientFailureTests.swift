@@ -74,6 +74,28 @@ struct HTTPClientFailureTests {
         await client.shutdown()
     }
 
+    @Test("a reused easy handle keeps no per-request setting: a deadline, a body, a method")
+    func reusedHandlesForget() async throws {
+        // One loop and one request at a time: every request after the first reuses one handle.
+        let client = try makeClient(nginx)
+        _ = try await client.get(nginx.httpURL("/small"), timeout: .milliseconds(500)).text()
+        // The same shape without a deadline: a 1.5 s body must not hit the earlier 500 ms.
+        let slow = try await client.get(faults.url("/slow-body?bytes=15&delay_ms=100")).text()
+        #expect(slow.utf8.count == 15)
+        // A POST with a body, then GETs of the same shape: nothing of the POST goes with them.
+        let httpbin = try Httpbin.shared()
+        let posted = try await client.post(httpbin.url("/anything"), body: Array("twelve bytes".utf8)).text()
+        #expect(posted.contains("\"method\": \"POST\"") && posted.contains("twelve bytes"))
+        for _ in 0..<2 {
+            let echoed = try await client.get(httpbin.url("/anything")).text()
+            #expect(echoed.contains("\"method\": \"GET\"") && echoed.contains("\"data\": \"\""), "\(echoed)")
+        }
+        // A failed request: the handle is reset, and the next request is whole.
+        #expect(await httpError { _ = try await client.get(faults.url("/hang"), timeout: .milliseconds(200)) }?.kind == .timeout)
+        #expect(try await client.get(nginx.httpURL("/small")).text() == "hello")
+        await client.shutdown()
+    }
+
     @Test("the idle timeout ends a transfer that stops receiving")
     func idleTimeout() async throws {
         let client = try makeClient(nginx) { $0.idleTimeout = 1 }

@@ -20,8 +20,8 @@ internal import CurlewLocks
 public final class HTTPClient: Sendable {
     /// The configuration the client was made with.
     public let configuration: HTTPClientConfiguration
-    private let loops: [EventLoop]
-    private let share: CurlShare?
+    let loops: [EventLoop]
+    let share: CurlShare?
     private let startupError: HTTPClientError?
     private let caFile: String?
     private let state = Locked(State())
@@ -297,7 +297,7 @@ public final class HTTPClient: Sendable {
 
     // MARK: - Building a transfer
 
-    private func makeTransferRequest(
+    func makeTransferRequest(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
         redirects: HTTPClientConfiguration.RedirectPolicy?
     ) throws -> TransferRequest {

@@ -1,10 +1,81 @@
 internal import HTTPTypes
 internal import LibCurl
 
-/// Sets an easy handle up for one request. Runs on the loop thread, on a handle fresh from
-/// `curl_easy_reset` (NOSIGNAL and the error buffer are already set by LibCurl).
+/// What an easy handle was set up for, beyond the client's configuration (the same for every
+/// request of a loop) and the options set for every request anyway (URL, deadline, body size,
+/// callbacks). A pooled handle whose last request succeeded with the same shape is reused as it
+/// is, as libcurl intends handles to be reused; any other is reset and set up from scratch.
+struct EasyShape: Equatable {
+    var method: HTTPRequest.Method
+    var body: BodyKind
+    var headerLines: [String]
+    var maxRedirects: Int?
+    var decompression: Bool
+    var h2cRole: MultiDriver.H2CRole?
+    var isTLS: Bool
+
+    enum BodyKind: Equatable {
+        case none, bytes, stream
+    }
+
+    init(_ loopTransfer: LoopTransfer) {
+        let request = loopTransfer.request
+        method = request.method
+        switch request.body {
+        case .none: body = .none
+        case .bytes: body = .bytes
+        case .stream: body = .stream
+        }
+        headerLines = request.headerLines
+        maxRedirects = request.maxRedirects
+        decompression = request.decompression
+        h2cRole = loopTransfer.h2cRole
+        isTLS = request.isTLS
+    }
+}
+
+/// Sets an easy handle up for one request. Runs on the loop thread (NOSIGNAL and the error
+/// buffer are always set by LibCurl).
 enum EasyConfigurator {
-    static func configure(_ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare) throws {
+    /// Sets `easy` up for `loopTransfer`. `previous` is the shape the handle was last set up
+    /// for, if its last request succeeded; the handle is reset unless the shapes match.
+    /// Returns the shape it is set up for now.
+    static func configure(_ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare, previous: EasyShape?) throws -> EasyShape {
+        let shape = EasyShape(loopTransfer)
+        if let previous, previous == shape {
+            try configurePerRequest(easy, for: loopTransfer)
+        } else {
+            if previous != nil { try easy.reset() }
+            try configureFully(easy, for: loopTransfer, share: share)
+        }
+        return shape
+    }
+
+    /// What changes from one request of a shape to the next.
+    private static func configurePerRequest(_ easy: CurlEasy, for loopTransfer: LoopTransfer) throws {
+        let request = loopTransfer.request
+        try easy.setopt(.url, request.url)
+        try easy.setopt(.timeoutMS, request.deadlineMS.map { max(1, $0) } ?? 0)
+        switch request.body {
+        case .none: break
+        case .bytes(let bytes): try easy.setopt(request.method == .put ? .inFileSizeLarge : .postFieldSizeLarge, Int64(bytes.count))
+        case .stream(let length): try easy.setopt(request.method == .put ? .inFileSizeLarge : .postFieldSizeLarge, length ?? -1)
+        }
+        try setCallbacks(easy, for: loopTransfer)
+    }
+
+    private static func setCallbacks(_ easy: CurlEasy, for loopTransfer: LoopTransfer) throws {
+        // They capture the loop transfer; the next request's replace them, `reset` or `close`
+        // drops them (and the cycle).
+        try easy.setHeaderFunction { loopTransfer.headerLine($0) }
+        try easy.setWriteFunction { loopTransfer.body($0) }
+        if !isEmpty(loopTransfer.request.body) {
+            try easy.setReadFunction { loopTransfer.read($0) }
+        }
+    }
+
+    /// Everything, on a handle fresh from `curl_easy_init` or `curl_easy_reset`.
+    private static func configureFully(_ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare) throws {
         let request = loopTransfer.request
         let configuration = request.configuration
         try easy.setShare(share)
@@ -102,12 +173,7 @@ enum EasyConfigurator {
         }
         if let path = configuration.unixSocketPath { try easy.setopt(.unixSocketPath, path) }
 
-        // Callbacks: they capture the loop transfer; `reset` or `close` drops them (and the cycle).
-        try easy.setHeaderFunction { loopTransfer.headerLine($0) }
-        try easy.setWriteFunction { loopTransfer.body($0) }
-        if !isEmpty(request.body) {
-            try easy.setReadFunction { loopTransfer.read($0) }
-        }
+        try setCallbacks(easy, for: loopTransfer)
     }
 
     private static func isEmpty(_ body: TransferRequest.Body) -> Bool {

@@ -2,6 +2,10 @@ internal import HTTPTypes
 
 /// Collects the head lines libcurl hands the header callback into response heads. Every head
 /// (1xx, redirects, the final one) ends with an empty line.
+///
+/// It runs for every header line of every response, on the loop thread, so it works on the
+/// bytes: common field names are matched against a table instead of being made into strings
+/// and validated again, and the status line is read without splitting.
 struct HeadParser {
     /// A complete head.
     struct Head {
@@ -18,39 +22,88 @@ struct HeadParser {
 
     /// Feeds one line (CRLF included); returns a head when `line` completes one.
     mutating func feed(_ line: UnsafeRawBufferPointer) -> Head? {
-        var bytes = line[...]
-        while let last = bytes.last, last == 10 || last == 13 { bytes = bytes.dropLast() }
-        if bytes.isEmpty {
+        var end = line.count
+        while end > 0, line[end - 1] == 10 || line[end - 1] == 13 { end -= 1 }
+        if end == 0 {
             defer { current = nil }
             if current != nil { count += 1 }
             return current
         }
-        if bytes.starts(with: "HTTP/".utf8) {
+        let bytes = UnsafeRawBufferPointer(rebasing: line[0..<end])
+        if end >= 5, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"), bytes[2] == UInt8(ascii: "T"),
+           bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/") {
             current = Self.statusLine(bytes)
             return nil
         }
         guard current != nil, let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let nameBytes = bytes[bytes.startIndex..<colon]
-        var valueBytes = bytes[bytes.index(after: colon)...]
-        while let first = valueBytes.first, first == 32 || first == 9 { valueBytes = valueBytes.dropFirst() }
-        while let last = valueBytes.last, last == 32 || last == 9 { valueBytes = valueBytes.dropLast() }
-        guard let name = HTTPField.Name(String(decoding: nameBytes, as: UTF8.self)) else { return nil }
+        var valueStart = colon + 1
+        var valueEnd = end
+        while valueStart < valueEnd, bytes[valueStart] == 32 || bytes[valueStart] == 9 { valueStart += 1 }
+        while valueEnd > valueStart, bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9 { valueEnd -= 1 }
+        let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[0..<colon])
+        guard let name = KnownFieldNames.match(nameBytes) ?? HTTPField.Name(String(decoding: nameBytes, as: UTF8.self)) else { return nil }
         if name == .location { current?.location = true }
-        current?.fields.append(HTTPField(name: name, value: valueBytes))
+        current?.fields.append(HTTPField(name: name, value: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])))
         return nil
     }
 
-    private static func statusLine(_ bytes: Slice<UnsafeRawBufferPointer>) -> Head? {
-        let parts = bytes.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: true)
-        guard parts.count >= 2, parts[1].count == 3, let status = Int(String(decoding: parts[1], as: UTF8.self)) else { return nil }
+    /// `HTTP/x[.y] SP 3DIGIT [SP reason]`; `nil` for anything else.
+    static func statusLine(_ bytes: UnsafeRawBufferPointer) -> Head? {
+        guard let space = bytes.firstIndex(of: 32) else { return nil }
+        var codeStart = space
+        while codeStart < bytes.count, bytes[codeStart] == 32 { codeStart += 1 }
+        guard codeStart + 3 <= bytes.count, codeStart + 3 == bytes.count || bytes[codeStart + 3] == 32 else { return nil }
+        var status = 0
+        for index in codeStart..<codeStart + 3 {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            status = status * 10 + Int(digit)
+        }
         let version: HTTPClientResponse.Version
-        switch String(decoding: parts[0], as: UTF8.self) {
-        case "HTTP/1.0": version = .http1_0
-        case "HTTP/2", "HTTP/2.0": version = .http2
-        case "HTTP/3": version = .http3
+        switch (space, bytes[5], space > 7 ? bytes[7] : 0) {
+        case (8, UInt8(ascii: "1"), UInt8(ascii: "0")): version = .http1_0
+        case (6, UInt8(ascii: "2"), _), (8, UInt8(ascii: "2"), UInt8(ascii: "0")): version = .http2
+        case (6, UInt8(ascii: "3"), _): version = .http3
         default: version = .http1_1
         }
-        let reason = parts.count > 2 ? String(decoding: parts[2], as: UTF8.self) : ""
+        var reasonStart = codeStart + 3
+        while reasonStart < bytes.count, bytes[reasonStart] == 32 { reasonStart += 1 }
+        let reason = reasonStart < bytes.count ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[reasonStart...]), as: UTF8.self) : ""
         return Head(status: status, reason: reason, version: version, fields: HTTPFields(), location: false)
+    }
+}
+
+/// The field names most responses carry, as servers spell them over HTTP/1.1 and as libcurl
+/// hands them over HTTP/2 (lowercase), each made once.
+enum KnownFieldNames {
+    private static let table: [(bytes: [UInt8], name: HTTPField.Name)] = {
+        let names: [HTTPField.Name] = [
+            .server, .date, .contentType, .contentLength, .connection, .lastModified, .eTag, .acceptRanges,
+            .location, .transferEncoding, .contentEncoding, .cacheControl, .vary, .expires, .age,
+            .setCookie, .accessControlAllowOrigin, .strictTransportSecurity, .xContentTypeOptions,
+        ]
+        var table: [(bytes: [UInt8], name: HTTPField.Name)] = []
+        for name in names {
+            table.append((Array(name.rawName.utf8), name))
+            let lowercase = name.rawName.lowercased()
+            if lowercase != name.rawName, let lowercaseName = HTTPField.Name(lowercase) {
+                table.append((Array(lowercase.utf8), lowercaseName))
+            }
+        }
+        for spelling in ["Keep-Alive", "keep-alive"] {
+            if let name = HTTPField.Name(spelling) { table.append((Array(spelling.utf8), name)) }
+        }
+        return table
+    }()
+
+    /// The name spelled exactly as `bytes`, when it is a known one.
+    static func match(_ bytes: UnsafeRawBufferPointer) -> HTTPField.Name? {
+        let count = bytes.count
+        guard count > 0 else { return nil }
+        let first = bytes[0]
+        for entry in table where entry.bytes.count == count && entry.bytes[0] == first {
+            if entry.bytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return entry.name }
+        }
+        return nil
     }
 }

@@ -25,6 +25,8 @@ final class LoopTransfer {
     var bodyOffset = 0
     /// This transfer's part in opening an h2c connection, when it goes to an h2c origin.
     var h2cRole: MultiDriver.H2CRole?
+    /// What the easy handle was set up for.
+    var shape: EasyShape?
 
     /// The loop's batch of continuations to resume once the current libcurl call returns.
     let resumptions: Resumptions

@@ -21,8 +21,9 @@ final class MultiDriver {
     private let graceTimer: UnsafeMutablePointer<ev_timer>
     private var byEasy: [ObjectIdentifier: LoopTransfer] = [:]
     private var byTransfer: [ObjectIdentifier: LoopTransfer] = [:]
-    /// Easy handles kept for reuse (`curl_easy_reset` keeps their caches).
-    private var pool: [CurlEasy] = []
+    /// Easy handles kept for reuse, each with the shape it is still set up for (`nil`: it must
+    /// be reset first).
+    private var pool: [(easy: CurlEasy, shape: EasyShape?)] = []
     private let poolLimit = 256
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
@@ -233,8 +234,14 @@ final class MultiDriver {
             }
         }
         let easy: CurlEasy
+        var previousShape: EasyShape?
         do {
-            easy = try pool.popLast() ?? CurlEasy()
+            if let pooled = pool.popLast() {
+                easy = pooled.easy
+                previousShape = pooled.shape
+            } else {
+                easy = try CurlEasy()
+            }
         } catch {
             transfer.finish(HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)"), metrics: nil, resumptions)
             return
@@ -242,14 +249,14 @@ final class MultiDriver {
         let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions)
         loopTransfer.h2cRole = h2cRole
         do {
-            try EasyConfigurator.configure(easy, for: loopTransfer, share: share)
+            loopTransfer.shape = try EasyConfigurator.configure(easy, for: loopTransfer, share: share, previous: previousShape)
             byEasy[ObjectIdentifier(easy)] = loopTransfer
             byTransfer[ObjectIdentifier(transfer)] = loopTransfer
             try multi.add(easy)
         } catch {
             byEasy[ObjectIdentifier(easy)] = nil
             byTransfer[ObjectIdentifier(transfer)] = nil
-            recycle(easy)
+            recycle(easy, shape: nil)
             let failure = (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the request could not be set up", detail: "\(error)")
             finishH2C(loopTransfer, succeeded: false)
             transfer.finish(failure, metrics: nil, resumptions)
@@ -359,7 +366,9 @@ final class MultiDriver {
             }
         }
         let metrics = HTTPClientMetrics(easy, tlsResumed: loopTransfer.tlsResumed)
-        recycle(easy)
+        // Only a handle whose request succeeded keeps its setup: 7.88.1 was seen to keep
+        // state from failed transfers (a receive buffer it then refuses to resize).
+        recycle(easy, shape: failure == nil ? loopTransfer.shape : nil)
         if let failure, relaunchH2CFollower(loopTransfer, error: failure) {
             loopTransfer.transfer.logger.debug("h2c connection gone: reopening it", metadata: ["url": "\(loopTransfer.request.url)"])
             launch(loopTransfer.transfer)
@@ -384,12 +393,25 @@ final class MultiDriver {
         return HTTPClientError(.truncatedBody, "the body ended after \(received) of \(expected) bytes")
     }
 
-    private func recycle(_ easy: CurlEasy) {
-        guard accepting, pool.count < poolLimit, (try? easy.reset()) != nil else {
+    private func recycle(_ easy: CurlEasy, shape: EasyShape?) {
+        guard accepting, pool.count < poolLimit else {
             try? easy.close()
             return
         }
-        pool.append(easy)
+        // Let go of the request's callbacks, and the transfer they hold, at once: by a reset, or
+        // for a handle kept as it is set up, by dropping just the callbacks.
+        let released: Bool
+        if shape == nil {
+            released = (try? easy.reset()) != nil
+        } else {
+            released = (try? easy.setHeaderFunction(nil)) != nil && (try? easy.setWriteFunction(nil)) != nil
+                && (try? easy.setReadFunction(nil)) != nil
+        }
+        guard released else {
+            try? easy.close()
+            return
+        }
+        pool.append((easy, shape))
     }
 
     // MARK: - Shutdown
@@ -422,7 +444,7 @@ final class MultiDriver {
             for transfer in waiting { transfer.finish(.shutdown, metrics: nil, resumptions) }
         }
         h2cOrigins.removeAll()
-        for easy in pool { try? easy.close() }
+        for (easy, _) in pool { try? easy.close() }
         pool.removeAll()
         try? multi.close()
         ev_timer_stop(loop.evLoop, timer)

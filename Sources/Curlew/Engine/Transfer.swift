@@ -83,8 +83,7 @@ final class Transfer: Sendable {
     /// The next body chunk, `nil` at the end.
     func nextChunk(on loop: EventLoop) async throws -> [UInt8]? {
         // Without suspending when a chunk (or the end) is already there.
-        let ready = state.withLock { $0.machine.next(waiter: nil) }
-        if let value = try take(ready, on: loop) { return value }
+        if let value = try readyChunk(on: loop) { return value }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: BodyContinuation) in
                 hand(to: continuation, on: loop)
@@ -92,6 +91,11 @@ final class Transfer: Sendable {
         } onCancel: {
             cancel(on: loop)
         }
+    }
+
+    /// The next chunk (`.some(nil)` at the end) if one is there, `nil` if the consumer must wait.
+    func readyChunk(on loop: EventLoop) throws -> [UInt8]?? {
+        try take(state.withLock { $0.machine.next(waiter: nil) }, on: loop)
     }
 
     /// Gives a waiting consumer the next chunk, the end or the failure, or registers it to be

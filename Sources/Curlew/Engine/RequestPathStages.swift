@@ -1,0 +1,110 @@
+public import HTTPTypes
+internal import LibCurl
+internal import Logging
+
+/// The stages of one request on its hot path, each runnable on its own and without the
+/// network, for the micro-benchmarks in `Benchmarks/` (wall time and allocations per request).
+/// Not API: it exists so that what the benchmarks time is the code requests run, not a copy.
+@_spi(Benchmarking)
+public final class RequestPathStages {
+    private let client: HTTPClient
+    private let loop: EventLoop
+    private let share: CurlShare
+    private let easy: CurlEasy
+    private let resumptions: Resumptions
+    private var shape: EasyShape?
+    private let logger = Logger(label: "curlew-benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
+    private let headLines: [[UInt8]]
+
+    /// Stages that use `client`'s configuration, its first loop (only as the owner of the
+    /// continuations' batch; nothing is sent to it) and its share handle.
+    /// - Throws: ``HTTPClientError`` when the client did not start, or no easy handle can be made.
+    public init(client: HTTPClient) throws {
+        guard let loop = client.loops.first, let share = client.share else { throw HTTPClientError.shutdown }
+        self.client = client
+        self.loop = loop
+        self.share = share
+        do {
+            easy = try CurlEasy()
+        } catch {
+            throw HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)")
+        }
+        resumptions = Resumptions(loop: loop)
+        // The head nginx sends for its 5-byte /small, as libcurl hands it over: line by line.
+        headLines = [
+            "HTTP/1.1 200 OK\r\n", "Server: nginx/1.22.1\r\n", "Date: Wed, 25 Nov 2026 16:00:00 GMT\r\n",
+            "Content-Type: text/plain\r\n", "Content-Length: 5\r\n", "Connection: keep-alive\r\n", "\r\n",
+        ].map { Array($0.utf8) }
+    }
+
+    /// Setup from an `HTTPRequest`: validation and the transfer's request (as `execute` does),
+    /// the shared and loop halves of the transfer, and the easy handle's options: the reused
+    /// handle's path when `reuseHandle`, the full setup after `curl_easy_reset` otherwise.
+    public func setUp(_ request: HTTPRequest, reuseHandle: Bool) throws {
+        let transferRequest = try client.makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
+        let transfer = Transfer(request: transferRequest, logger: logger)
+        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions)
+        do {
+            if !reuseHandle, shape != nil {
+                try easy.reset()
+                shape = nil
+            }
+            shape = try EasyConfigurator.configure(easy, for: loopTransfer, share: share, previous: shape)
+            // Drop the callbacks, as the loop does when it pools the handle.
+            try easy.setHeaderFunction(nil)
+            try easy.setWriteFunction(nil)
+        } catch {
+            throw HTTPClientError(.other, "setup failed", detail: "\(error)")
+        }
+    }
+
+    /// Header parsing: nginx's head for `/small`, line by line through the parser, into the
+    /// `HTTPResponse` handed to the caller. Returns its field count.
+    public func parseHead() -> Int {
+        var parser = HeadParser()
+        var fields = 0
+        for line in headLines {
+            if let head = line.withUnsafeBytes({ parser.feed($0) }) {
+                fields = LoopTransfer.responseHead(for: head).response.headerFields.count
+            }
+        }
+        return fields
+    }
+
+    /// Body chunk delivery: `count` chunks of `size` bytes from the write callback's side to
+    /// the consumer's, the consumer keeping up (a chunk is taken after each delivery).
+    /// Returns the bytes the consumer got.
+    public func deliverBody(chunks count: Int, of size: Int, from request: HTTPRequest) throws -> Int {
+        let transfer = try streamingTransfer(request)
+        let block = [UInt8](repeating: 7, count: size)
+        var received = 0
+        for _ in 0..<count {
+            _ = block.withUnsafeBytes { transfer.deliverBody($0, resumptions) }
+            if case let chunk?? = try transfer.readyChunk(on: loop) { received += chunk.count }
+        }
+        resumptions.run()
+        transfer.finish(nil, metrics: nil, resumptions)
+        resumptions.run()
+        return received
+    }
+
+    /// Completion: the metrics read from the easy handle, the transfer finished, its
+    /// continuations' batch run, and the consumer seeing the end of the body.
+    public func complete(_ request: HTTPRequest) throws -> Bool {
+        let transfer = try streamingTransfer(request)
+        let metrics = HTTPClientMetrics(easy, tlsResumed: nil)
+        transfer.finish(nil, metrics: metrics, resumptions)
+        resumptions.run()
+        guard case .some(nil) = try transfer.readyChunk(on: loop) else { return false }
+        return transfer.metrics != nil
+    }
+
+    /// A transfer whose head has been delivered (no one waits for it).
+    private func streamingTransfer(_ request: HTTPRequest) throws -> Transfer {
+        let transferRequest = try client.makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
+        let transfer = Transfer(request: transferRequest, logger: logger)
+        _ = transfer.start()
+        transfer.deliverHead(ResponseHead(response: HTTPResponse(status: .ok), version: .http1_1), resumptions)
+        return transfer
+    }
+}

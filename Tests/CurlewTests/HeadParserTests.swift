@@ -1,0 +1,52 @@
+@testable import Curlew
+import HTTPTypes
+import Testing
+
+@Suite("HeadParser")
+struct HeadParserTests {
+    private func feed(_ lines: [String]) -> [HeadParser.Head] {
+        var parser = HeadParser()
+        var heads: [HeadParser.Head] = []
+        for line in lines {
+            var bytes = Array(line.utf8)
+            if let head = bytes.withUnsafeMutableBytes({ parser.feed(UnsafeRawBufferPointer($0)) }) { heads.append(head) }
+        }
+        return heads
+    }
+
+    @Test("status lines: version, code and reason, with or without a reason")
+    func statusLines() {
+        let cases: [(String, Int, String, HTTPClientResponse.Version)] = [
+            ("HTTP/1.1 200 OK\r\n", 200, "OK", .http1_1), ("HTTP/1.0 404 Not Found\r\n", 404, "Not Found", .http1_0),
+            ("HTTP/2 204 \r\n", 204, "", .http2), ("HTTP/2.0 301\r\n", 301, "", .http2), ("HTTP/3 200\r\n", 200, "", .http3),
+            ("HTTP/1.1  503  Busy now\r\n", 503, "Busy now", .http1_1),
+        ]
+        for (line, status, reason, version) in cases {
+            let head = feed([line, "\r\n"]).first
+            #expect(head?.status == status, "\(line.debugDescription)")
+            #expect(head?.reason == reason, "\(line.debugDescription)")
+            #expect(head?.version == version, "\(line.debugDescription)")
+        }
+        for bad in ["HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000\r\n", "HTTP/1.1 abc OK\r\n", "HTTP/1.1\r\n"] {
+            #expect(feed([bad, "X: y\r\n", "\r\n"]).isEmpty, "\(bad.debugDescription)")
+        }
+    }
+
+    @Test("fields keep their spelling and order, values are trimmed, known and unknown names alike")
+    func fields() throws {
+        let heads = feed([
+            "HTTP/1.1 302 Found\r\n", "Content-Type: text/plain\r\n", "content-length:  5 \r\n", "X-Custom:\tv\t\r\n",
+            "Location: /next\r\n", "Set-Cookie: a=1\r\n", "Set-Cookie: b=2\r\n", "bad name: x\r\n", "\r\n",
+            "HTTP/2 200\r\n", "server: nginx\r\n", "\r\n",
+        ])
+        #expect(heads.count == 2)
+        let first = try #require(heads.first)
+        #expect(first.location)
+        #expect(first.fields.map(\.name.rawName) == ["Content-Type", "content-length", "X-Custom", "Location", "Set-Cookie", "Set-Cookie"])
+        #expect(first.fields[.contentLength] == "5")
+        #expect(first.fields[.init("x-custom")!] == "v")
+        #expect(first.fields[values: .setCookie] == ["a=1", "b=2"])
+        #expect(heads[1].fields[.server] == "nginx")
+        #expect(!heads[1].location)
+    }
+}
