@@ -25,6 +25,8 @@ public final class HTTPClient: Sendable {
     private let startupError: HTTPClientError?
     private let caFile: String?
     private let state = Locked(State())
+    /// The header lines of a request with no fields of its own.
+    private let defaultHeaderLines: [String]
 
     private struct State {
         var shutDown = false
@@ -55,6 +57,7 @@ public final class HTTPClient: Sendable {
         // Before any libcurl socket exists: GnuTLS writes can raise SIGPIPE, and NOSIGNAL is set.
         signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
+        defaultHeaderLines = ["User-Agent: \(configuration.userAgent)", "Expect:"]
         startupError = nil
         do {
             let share = try CurlShare()
@@ -88,6 +91,7 @@ public final class HTTPClient: Sendable {
 
     private init(failed error: HTTPClientError) {
         configuration = HTTPClientConfiguration()
+        defaultHeaderLines = []
         loops = []
         share = nil
         caFile = nil
@@ -178,7 +182,7 @@ public final class HTTPClient: Sendable {
         }
         do {
             let head = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: Transfer.HeadContinuation) in
+                try await withUnsafeThrowingContinuation { (continuation: Transfer.HeadContinuation) in
                     transfer.waitForHead(continuation)
                     if !loop.send(.start(transfer)) {
                         transfer.finish(.shutdown, metrics: nil)
@@ -319,7 +323,8 @@ public final class HTTPClient: Sendable {
         guard path.hasPrefix("/") || path == "*", !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
             throw HTTPClientError.invalidRequest("the path \(path.debugDescription) holds invalid characters")
         }
-        var lines: [String] = []
+        // Most requests carry no fields of their own: they share one list.
+        var lines: [String] = request.headerFields.isEmpty ? defaultHeaderLines : []
         var hasUserAgent = false, hasExpect = false, hasAcceptEncoding = false
         for field in request.headerFields {
             let value = field.value
@@ -331,8 +336,10 @@ public final class HTTPClient: Sendable {
             if field.name == .acceptEncoding { hasAcceptEncoding = true }
             lines.append(value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(value)")
         }
-        if !hasUserAgent { lines.append("User-Agent: \(configuration.userAgent)") }
-        if !hasExpect { lines.append("Expect:") }  // no 100-continue round trip
+        if !request.headerFields.isEmpty {
+            if !hasUserAgent { lines.append("User-Agent: \(configuration.userAgent)") }
+            if !hasExpect { lines.append("Expect:") }  // no 100-continue round trip
+        }
 
         let transferBody: TransferRequest.Body
         switch body.storage {
@@ -350,13 +357,18 @@ public final class HTTPClient: Sendable {
             deadlineMS = Int(seconds * 1000)
         }
         let url = "\(scheme)://\(authority)\(path == "*" ? "/" : path)"
-        var host = (authority.split(separator: "@").last.map(String.init) ?? authority).lowercased()
-        let defaultPort = scheme == "https" ? ":443" : ":80"
-        if host.hasSuffix(defaultPort) { host.removeLast(defaultPort.count) }
+        // The origin is needed to pick a loop among several, and for h2c's connection priming.
+        var originKey = ""
+        if loops.count > 1 || (scheme == "http" && configuration.httpVersion == .http2PriorKnowledge) {
+            var host = (authority.split(separator: "@").last.map(String.init) ?? authority).lowercased()
+            let defaultPort = scheme == "https" ? ":443" : ":80"
+            if host.hasSuffix(defaultPort) { host.removeLast(defaultPort.count) }
+            originKey = "\(scheme)://\(host)"
+        }
         return TransferRequest(
             url: url, method: request.method, headerLines: lines, body: transferBody,
             maxRedirects: maxRedirects, deadlineMS: deadlineMS, configuration: configuration,
-            caFile: caFile, originKey: "\(scheme)://\(host)", isTLS: scheme == "https",
+            caFile: caFile, originKey: originKey, isTLS: scheme == "https",
             decompression: configuration.decompression && !hasAcceptEncoding
         )
     }

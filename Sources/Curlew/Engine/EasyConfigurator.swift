@@ -34,20 +34,32 @@ struct EasyShape: Equatable {
     }
 }
 
+/// Where an easy handle's callbacks deliver: the transfer it serves now. The callbacks are set
+/// once per setup and capture this object, not the transfer, so that a handle reused as it is
+/// set up takes its next transfer by assignment alone. Between transfers the callbacks discard.
+/// Loop-confined.
+final class EasyCallbacks {
+    var transfer: LoopTransfer?
+}
+
 /// Sets an easy handle up for one request. Runs on the loop thread (NOSIGNAL and the error
 /// buffer are always set by LibCurl).
 enum EasyConfigurator {
     /// Sets `easy` up for `loopTransfer`. `previous` is the shape the handle was last set up
     /// for, if its last request succeeded; the handle is reset unless the shapes match.
     /// Returns the shape it is set up for now.
-    static func configure(_ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare, previous: EasyShape?) throws -> EasyShape {
+    static func configure(
+        _ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare, previous: EasyShape?, callbacks: EasyCallbacks
+    ) throws -> EasyShape {
         let shape = EasyShape(loopTransfer)
         if let previous, previous == shape {
             try configurePerRequest(easy, for: loopTransfer)
         } else {
             if previous != nil { try easy.reset() }
             try configureFully(easy, for: loopTransfer, share: share)
+            try setCallbacks(easy, delivering: callbacks)
         }
+        callbacks.transfer = loopTransfer
         return shape
     }
 
@@ -61,17 +73,12 @@ enum EasyConfigurator {
         case .bytes(let bytes): try easy.setopt(request.method == .put ? .inFileSizeLarge : .postFieldSizeLarge, Int64(bytes.count))
         case .stream(let length): try easy.setopt(request.method == .put ? .inFileSizeLarge : .postFieldSizeLarge, length ?? -1)
         }
-        try setCallbacks(easy, for: loopTransfer)
     }
 
-    private static func setCallbacks(_ easy: CurlEasy, for loopTransfer: LoopTransfer) throws {
-        // They capture the loop transfer; the next request's replace them, `reset` or `close`
-        // drops them (and the cycle).
-        try easy.setHeaderFunction { loopTransfer.headerLine($0) }
-        try easy.setWriteFunction { loopTransfer.body($0) }
-        if !isEmpty(loopTransfer.request.body) {
-            try easy.setReadFunction { loopTransfer.read($0) }
-        }
+    private static func setCallbacks(_ easy: CurlEasy, delivering callbacks: EasyCallbacks) throws {
+        try easy.setHeaderFunction { callbacks.transfer?.headerLine($0) ?? .proceed }
+        try easy.setWriteFunction { callbacks.transfer?.body($0) ?? .proceed }
+        try easy.setReadFunction { callbacks.transfer?.read($0) ?? .abort }
     }
 
     /// Everything, on a handle fresh from `curl_easy_init` or `curl_easy_reset`.
@@ -173,7 +180,6 @@ enum EasyConfigurator {
         }
         if let path = configuration.unixSocketPath { try easy.setopt(.unixSocketPath, path) }
 
-        try setCallbacks(easy, for: loopTransfer)
     }
 
     private static func isEmpty(_ body: TransferRequest.Body) -> Bool {

@@ -31,10 +31,14 @@ final class LoopTransfer {
     /// The loop's batch of continuations to resume once the current libcurl call returns.
     let resumptions: Resumptions
 
-    init(transfer: Transfer, easy: CurlEasy, resumptions: Resumptions) {
+    /// Where the easy handle's callbacks deliver (to this transfer while it runs).
+    let callbacks: EasyCallbacks
+
+    init(transfer: Transfer, easy: CurlEasy, resumptions: Resumptions, callbacks: EasyCallbacks) {
         self.transfer = transfer
         self.easy = easy
         self.resumptions = resumptions
+        self.callbacks = callbacks
     }
 
     var request: TransferRequest { transfer.request }

@@ -23,7 +23,7 @@ final class MultiDriver {
     private var byTransfer: [ObjectIdentifier: LoopTransfer] = [:]
     /// Easy handles kept for reuse, each with the shape it is still set up for (`nil`: it must
     /// be reset first).
-    private var pool: [(easy: CurlEasy, shape: EasyShape?)] = []
+    private var pool: [(easy: CurlEasy, shape: EasyShape?, callbacks: EasyCallbacks)] = []
     private let poolLimit = 256
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
@@ -235,10 +235,12 @@ final class MultiDriver {
         }
         let easy: CurlEasy
         var previousShape: EasyShape?
+        var callbacks = EasyCallbacks()
         do {
             if let pooled = pool.popLast() {
                 easy = pooled.easy
                 previousShape = pooled.shape
+                callbacks = pooled.callbacks
             } else {
                 easy = try CurlEasy()
             }
@@ -246,17 +248,18 @@ final class MultiDriver {
             transfer.finish(HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)"), metrics: nil, resumptions)
             return
         }
-        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions)
+        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions, callbacks: callbacks)
         loopTransfer.h2cRole = h2cRole
         do {
-            loopTransfer.shape = try EasyConfigurator.configure(easy, for: loopTransfer, share: share, previous: previousShape)
+            loopTransfer.shape = try EasyConfigurator.configure(
+                easy, for: loopTransfer, share: share, previous: previousShape, callbacks: callbacks)
             byEasy[ObjectIdentifier(easy)] = loopTransfer
             byTransfer[ObjectIdentifier(transfer)] = loopTransfer
             try multi.add(easy)
         } catch {
             byEasy[ObjectIdentifier(easy)] = nil
             byTransfer[ObjectIdentifier(transfer)] = nil
-            recycle(easy, shape: nil)
+            recycle(loopTransfer, shape: nil)
             let failure = (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the request could not be set up", detail: "\(error)")
             finishH2C(loopTransfer, succeeded: false)
             transfer.finish(failure, metrics: nil, resumptions)
@@ -368,7 +371,7 @@ final class MultiDriver {
         let metrics = HTTPClientMetrics(easy, tlsResumed: loopTransfer.tlsResumed)
         // Only a handle whose request succeeded keeps its setup: 7.88.1 was seen to keep
         // state from failed transfers (a receive buffer it then refuses to resize).
-        recycle(easy, shape: failure == nil ? loopTransfer.shape : nil)
+        recycle(loopTransfer, shape: failure == nil ? loopTransfer.shape : nil)
         if let failure, relaunchH2CFollower(loopTransfer, error: failure) {
             loopTransfer.transfer.logger.debug("h2c connection gone: reopening it", metadata: ["url": "\(loopTransfer.request.url)"])
             launch(loopTransfer.transfer)
@@ -393,25 +396,22 @@ final class MultiDriver {
         return HTTPClientError(.truncatedBody, "the body ended after \(received) of \(expected) bytes")
     }
 
-    private func recycle(_ easy: CurlEasy, shape: EasyShape?) {
+    /// Puts a finished transfer's handle back in the pool, still set up for `shape` (or reset,
+    /// when `nil`), its callbacks let go of the transfer.
+    private func recycle(_ loopTransfer: LoopTransfer, shape: EasyShape?) {
+        let easy = loopTransfer.easy
+        loopTransfer.callbacks.transfer = nil
         guard accepting, pool.count < poolLimit else {
             try? easy.close()
             return
         }
-        // Let go of the request's callbacks, and the transfer they hold, at once: by a reset, or
-        // for a handle kept as it is set up, by dropping just the callbacks.
-        let released: Bool
         if shape == nil {
-            released = (try? easy.reset()) != nil
-        } else {
-            released = (try? easy.setHeaderFunction(nil)) != nil && (try? easy.setWriteFunction(nil)) != nil
-                && (try? easy.setReadFunction(nil)) != nil
+            guard (try? easy.reset()) != nil else {
+                try? easy.close()
+                return
+            }
         }
-        guard released else {
-            try? easy.close()
-            return
-        }
-        pool.append((easy, shape))
+        pool.append((easy, shape, loopTransfer.callbacks))
     }
 
     // MARK: - Shutdown
@@ -444,7 +444,7 @@ final class MultiDriver {
             for transfer in waiting { transfer.finish(.shutdown, metrics: nil, resumptions) }
         }
         h2cOrigins.removeAll()
-        for (easy, _) in pool { try? easy.close() }
+        for (easy, _, _) in pool { try? easy.close() }
         pool.removeAll()
         try? multi.close()
         ev_timer_stop(loop.evLoop, timer)

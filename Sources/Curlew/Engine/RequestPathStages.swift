@@ -13,6 +13,7 @@ public final class RequestPathStages {
     private let easy: CurlEasy
     private let resumptions: Resumptions
     private var shape: EasyShape?
+    private let callbacks = EasyCallbacks()
     private let logger = Logger(label: "curlew-benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
     private let headLines: [[UInt8]]
 
@@ -43,16 +44,15 @@ public final class RequestPathStages {
     public func setUp(_ request: HTTPRequest, reuseHandle: Bool) throws {
         let transferRequest = try client.makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
         let transfer = Transfer(request: transferRequest, logger: logger)
-        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions)
+        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions, callbacks: callbacks)
         do {
             if !reuseHandle, shape != nil {
                 try easy.reset()
                 shape = nil
             }
-            shape = try EasyConfigurator.configure(easy, for: loopTransfer, share: share, previous: shape)
-            // Drop the callbacks, as the loop does when it pools the handle.
-            try easy.setHeaderFunction(nil)
-            try easy.setWriteFunction(nil)
+            shape = try EasyConfigurator.configure(easy, for: loopTransfer, share: share, previous: shape, callbacks: callbacks)
+            // Let go of the transfer, as the loop does when it pools the handle.
+            callbacks.transfer = nil
         } catch {
             throw HTTPClientError(.other, "setup failed", detail: "\(error)")
         }

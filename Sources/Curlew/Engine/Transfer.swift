@@ -22,7 +22,8 @@ struct TransferRequest: Sendable {
     var configuration: HTTPClientConfiguration
     /// The CA file to use (a file written for `caPEM`, or `tls.caFile`).
     var caFile: String?
-    /// The loop this request's origin is pinned to.
+    /// `scheme://host[:port]`, lowercased, default port dropped: what pins the request to a
+    /// loop among several and groups h2c requests; empty when neither applies.
     var originKey: String
     /// Whether the scheme is https.
     var isTLS: Bool
@@ -42,8 +43,12 @@ struct ResponseHead: Sendable {
 /// lock. Continuations are resumed outside the lock, exactly once (the state machine hands
 /// each out once).
 final class Transfer: Sendable {
-    typealias HeadContinuation = CheckedContinuation<ResponseHead, any Error>
-    typealias BodyContinuation = CheckedContinuation<[UInt8]?, any Error>
+    // Unsafe rather than checked continuations: the request path makes one or two per request,
+    // and a checked one costs an allocation and a check each. Exactly-once is the state
+    // machine's guarantee (it hands each continuation out once, and only outside the lock is it
+    // resumed), and the tests hold it to that.
+    typealias HeadContinuation = UnsafeContinuation<ResponseHead, any Error>
+    typealias BodyContinuation = UnsafeContinuation<[UInt8]?, any Error>
     typealias Machine = TransferStateMachine<HeadContinuation, BodyContinuation, [UInt8]>
 
     let request: TransferRequest
@@ -85,7 +90,7 @@ final class Transfer: Sendable {
         // Without suspending when a chunk (or the end) is already there.
         if let value = try readyChunk(on: loop) { return value }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: BodyContinuation) in
+            try await withUnsafeThrowingContinuation { (continuation: BodyContinuation) in
                 hand(to: continuation, on: loop)
             }
         } onCancel: {
