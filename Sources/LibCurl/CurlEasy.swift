@@ -266,7 +266,10 @@ public final class CurlEasy {
         guard !value.utf8.contains(0) else {
             throw CurlError(.badFunctionArgument, detail: "the value for option \(option.name ?? "\(option.rawValue)") contains a NUL byte")
         }
-        try check(ccurlew_easy_setopt_string(handle, option.option, value), "cannot set option \(option.name ?? "\(option.rawValue)")")
+        // withCString: a native string lends its own bytes (libcurl copies them); the implicit
+        // String-to-pointer conversion made a copy per call.
+        let code = value.withCString { ccurlew_easy_setopt_string(handle, option.option, $0) }
+        try check(code, "cannot set option \(option.name ?? "\(option.rawValue)")")
     }
 
     /// Sets a list option (request headers, resolve entries, …); an empty list unsets it.

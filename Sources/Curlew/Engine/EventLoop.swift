@@ -205,14 +205,14 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         driver.finishShutdown()
     }
 
-    /// Takes every queued job and command (on the loop thread).
-    func takeWork() -> (jobs: [UnownedJob], commands: [LoopCommand]) {
+    /// Takes every queued job and command (on the loop thread), by swapping the queue's arrays
+    /// with `jobs` and `commands`, which must be empty: the caller empties them keeping their
+    /// capacity, so that two buffers take turns and taking work allocates nothing.
+    func takeWork(_ jobs: inout [UnownedJob], _ commands: inout [LoopCommand]) {
         queue.withLock { queue in
-            guard !(queue.jobs.isEmpty && queue.commands.isEmpty) else { return ([], []) }
-            let work = (queue.jobs, queue.commands)
-            queue.jobs.removeAll(keepingCapacity: true)
-            queue.commands.removeAll(keepingCapacity: true)
-            return work
+            guard !(queue.jobs.isEmpty && queue.commands.isEmpty) else { return }
+            swap(&queue.jobs, &jobs)
+            swap(&queue.commands, &commands)
         }
     }
 

@@ -28,8 +28,8 @@ final class MultiDriver {
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
     private var tornDown = false
-    /// Live socket watchers (each counts itself in and out).
-    fileprivate(set) var watcherCount = 0
+    /// Watchers assigned to a socket of the multi now.
+    private(set) var watcherCount = 0
     /// Continuations produced by libcurl's callbacks, resumed when each libev callback of ours
     /// ends (see ``Resumptions``).
     private let resumptions: Resumptions
@@ -74,8 +74,15 @@ final class MultiDriver {
 
     private func socketChanged(_ what: CurlPoll, socket: Int32, watcher: SocketWatcher?) {
         if what == .remove {
-            watcher?.stop()
-            return  // the multi drops the assignment, freeing the watcher
+            // The multi drops the assignment; the watcher is kept for the next socket (libcurl
+            // removes a connection's socket each time it goes back to its cache, and adds it
+            // again for the next request on it).
+            if let watcher {
+                watcher.stop()
+                watcherCount -= 1
+                if spareWatchers.count < 64 { spareWatchers.append(watcher) }
+            }
+            return
         }
         var events: Int32 = 0
         if what == .in || what == .inOut { events |= Int32(EV_READ) }
@@ -84,12 +91,16 @@ final class MultiDriver {
         if let watcher {
             active = watcher
         } else {
-            active = SocketWatcher(loop: loop.evLoop, driver: self)
+            active = spareWatchers.popLast() ?? SocketWatcher(loop: loop.evLoop, driver: self)
+            watcherCount += 1
             // assign can only fail for a socket libcurl does not know, and it just told us of this one.
             try? multi.assign(socket, active)
         }
         active.watch(socket, events: events)
     }
+
+    /// Stopped watchers kept for reuse.
+    private var spareWatchers: [SocketWatcher] = []
 
     private func timerChanged(_ timeoutMS: Int) {
         ev_timer_stop(loop.evLoop, timer)
@@ -136,6 +147,7 @@ final class MultiDriver {
         let failure = HTTPClientError(.other, "the transfer engine failed", detail: "\(error)")
         for transfer in Array(byEasy.values) { complete(transfer, error: failure) }
         try? multi.close()
+        watcherCount = 0  // closing the multi dropped (and stopped) every assigned watcher
         ev_timer_stop(loop.evLoop, timer)
         do {
             let fresh = try CurlMulti()
@@ -167,13 +179,19 @@ final class MultiDriver {
     /// commands' results wake jobs), so that sockets are served between rounds.
     func processCommands() {
         for _ in 0..<8 {
-            let (jobs, commands) = loop.takeWork()
-            if jobs.isEmpty && commands.isEmpty { return }
-            for job in jobs { loop.run(job) }
-            handle(commands)
+            loop.takeWork(&takenJobs, &takenCommands)
+            if takenJobs.isEmpty && takenCommands.isEmpty { return }
+            for job in takenJobs { loop.run(job) }
+            takenJobs.removeAll(keepingCapacity: true)
+            handle(takenCommands)
+            takenCommands.removeAll(keepingCapacity: true)
             resumptions.run()
         }
     }
+
+    /// The buffers `processCommands` swaps with the loop's queue.
+    private var takenJobs: [UnownedJob] = []
+    private var takenCommands: [LoopCommand] = []
 
     private func handle(_ commands: [LoopCommand]) {
         var kick = false
@@ -447,6 +465,7 @@ final class MultiDriver {
         for (easy, _, _) in pool { try? easy.close() }
         pool.removeAll()
         try? multi.close()
+        spareWatchers.removeAll()  // while their loop exists
         ev_timer_stop(loop.evLoop, timer)
         ev_timer_stop(loop.evLoop, graceTimer)
         loop.breakLoop()
@@ -473,27 +492,24 @@ final class MultiDriver {
 }
 
 /// One socket's `ev_io`, assigned to the socket in the multi (which keeps it alive until the
-/// socket is removed). Loop-confined.
+/// socket is removed, after which the driver may keep it for another socket). Loop-confined.
 final class SocketWatcher {
     private let io: UnsafeMutablePointer<ev_io>
     private let loop: OpaquePointer
-    private weak var driver: MultiDriver?
 
     init(loop: OpaquePointer, driver: MultiDriver) {
         self.loop = loop
-        self.driver = driver
-        driver.watcherCount += 1
         io = .allocate(capacity: 1)
         io.initialize(to: ev_io())
         ccurlew_ev_io_init(io, curlewSocketReady, -1, 0)
-        // Unretained: the driver outlives every watcher (the multi is closed before it goes).
+        // Unretained: the driver outlives every watcher (the multi is closed, and the spares
+        // dropped, in its tearDown).
         ccurlew_ev_set_data(io, Unmanaged.passUnretained(driver).toOpaque())
     }
 
     deinit {
         stop()
         io.deallocate()
-        driver?.watcherCount -= 1
     }
 
     /// Watches `socket` for `events`; the fd number may have been reused, so it is set anew.

@@ -205,13 +205,22 @@ final class Resumptions {
 
     func append(_ resumption: Pending) { pending.append(resumption) }
 
-    /// Resumes everything held, in the order it was produced.
+    private var running: [Pending] = []
+
+    /// Resumes everything held, in the order it was produced. Two buffers take turns (resuming
+    /// can add more, for the next run), so a run allocates nothing.
     func run() {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        pending.removeAll(keepingCapacity: true)
-        for resumption in batch { Self.resume(resumption) }
+        guard !isRunning else { return }  // the outer run takes what a nested one would
+        isRunning = true
+        while !pending.isEmpty {
+            swap(&pending, &running)
+            for resumption in running { Self.resume(resumption) }
+            running.removeAll(keepingCapacity: true)
+        }
+        isRunning = false
     }
+
+    private var isRunning = false
 
     fileprivate static func resume(_ resumption: Pending) {
         switch resumption {
