@@ -31,6 +31,21 @@ struct HTTPClientProtocolTests {
         await client.shutdown()
     }
 
+    @Test("the client's User-Agent goes with every request unless the request names its own; Expect only with none")
+    func userAgentAndExpect() async throws {
+        let client = try makeClient(nginx) { $0.userAgent = "curlew-test/1" }
+        let plain = try await client.get(httpbin.url("/headers")).text()
+        #expect(plain.contains("\"User-Agent\": \"curlew-test/1\""), "\(plain)")
+        var fields = HTTPFields()
+        fields[.userAgent] = "mine/2"
+        let own = try await client.get(httpbin.url("/headers"), headers: fields).text()
+        #expect(own.contains("\"User-Agent\": \"mine/2\"") && !own.contains("curlew-test/1"), "\(own)")
+        // A 2 MiB body would make libcurl ask for 100-continue; the client sends it at once.
+        let posted = try await client.post(httpbin.url("/anything"), body: [UInt8](repeating: 97, count: 2 << 20)).text()
+        #expect(!posted.contains("100-continue"))
+        await client.shutdown()
+    }
+
     @Test("a redirect to a scheme other than http or https is refused")
     func redirectScheme() async throws {
         let client = try makeClient(nginx)

@@ -25,8 +25,6 @@ public final class HTTPClient: Sendable {
     private let startupError: HTTPClientError?
     private let caFile: String?
     private let state = Locked(State())
-    /// The header lines of a request with no fields of its own.
-    private let defaultHeaderLines: [String]
 
     private struct State {
         var shutDown = false
@@ -57,7 +55,6 @@ public final class HTTPClient: Sendable {
         // Before any libcurl socket exists: GnuTLS writes can raise SIGPIPE, and NOSIGNAL is set.
         signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
-        defaultHeaderLines = ["User-Agent: \(configuration.userAgent)", "Expect:"]
         startupError = nil
         do {
             let share = try CurlShare()
@@ -91,7 +88,6 @@ public final class HTTPClient: Sendable {
 
     private init(failed error: HTTPClientError) {
         configuration = HTTPClientConfiguration()
-        defaultHeaderLines = []
         loops = []
         share = nil
         caFile = nil
@@ -323,23 +319,21 @@ public final class HTTPClient: Sendable {
         guard path.hasPrefix("/") || path == "*", !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
             throw HTTPClientError.invalidRequest("the path \(path.debugDescription) holds invalid characters")
         }
-        // Most requests carry no fields of their own: they share one list.
-        var lines: [String] = request.headerFields.isEmpty ? defaultHeaderLines : []
-        var hasUserAgent = false, hasExpect = false, hasAcceptEncoding = false
+        // The request's own fields. The client's User-Agent goes as CURLOPT_USERAGENT, which a
+        // field of the request replaces, so most requests need no list at all.
+        var lines: [String] = []
+        var hasExpect = false, hasAcceptEncoding = false
         for field in request.headerFields {
             let value = field.value
             guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
                 throw HTTPClientError.invalidRequest("the value of header \(field.name) holds CR, LF or NUL")
             }
-            if field.name == .userAgent { hasUserAgent = true }
             if field.name == .expect { hasExpect = true }
             if field.name == .acceptEncoding { hasAcceptEncoding = true }
             lines.append(value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(value)")
         }
-        if !request.headerFields.isEmpty {
-            if !hasUserAgent { lines.append("User-Agent: \(configuration.userAgent)") }
-            if !hasExpect { lines.append("Expect:") }  // no 100-continue round trip
-        }
+        // No 100-continue round trip before a body.
+        if !hasExpect, !body.isEmpty { lines.append("Expect:") }
 
         let transferBody: TransferRequest.Body
         switch body.storage {

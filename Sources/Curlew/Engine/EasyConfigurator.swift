@@ -122,7 +122,8 @@ enum EasyConfigurator {
         if ![.get, .head, .post, .put].contains(request.method) || (request.method == .get && !isEmpty(request.body)) {
             try easy.setopt(.customRequest, request.method.rawValue)
         }
-        try easy.setopt(.httpHeader, request.headerLines)
+        if !request.headerLines.isEmpty { try easy.setopt(.httpHeader, request.headerLines) }
+        try easy.setopt(.userAgent, configuration.userAgent)
 
         // Redirects.
         if let max = request.maxRedirects {
