@@ -31,11 +31,13 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
     let highWater: Int
     let lowWater: Int
     /// Bytes that arrive while the consumer has not yet taken the last chunk are appended to it,
-    /// up to this size: a consumer that falls behind takes a few large chunks instead of many
-    /// of libcurl's 16 KiB ones.
+    /// up to this size: small pieces (HTTP/2 frames, TLS records) reach the consumer as fewer
+    /// chunks. The default is libcurl's largest write (16 KiB): larger chunks were measured to
+    /// be slower (`Benchmarks/`, /big at C=4: 256 KiB chunks halved MiB/s), since freeing them
+    /// makes glibc hand the memory back to the kernel and fault it in again for the next.
     let coalesceLimit: Int
 
-    init(highWater: Int, lowWater: Int, coalesceLimit: Int = 256 << 10) {
+    init(highWater: Int, lowWater: Int, coalesceLimit: Int = 16 << 10) {
         self.highWater = highWater
         self.lowWater = lowWater
         self.coalesceLimit = coalesceLimit
