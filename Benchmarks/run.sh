@@ -12,7 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
 ROUNDS="${ROUNDS:-3}"
-CLIENTS="${CLIENTS:-curlew curlew-loop c-baseline ahc urlsession wrk h2load}"
+CLIENTS="${CLIENTS:-curlew curlew-loop curlew-2loops c-baseline ahc urlsession wrk h2load}"
 BENCH_SCALE="${BENCH_SCALE:-1}"
 BENCH_INFLIGHT="${BENCH_INFLIGHT:-10000}"
 BENCH_SLOW_DELAY="${BENCH_SLOW_DELAY:-5}"
@@ -82,6 +82,7 @@ client_command() {  # client name -> the command, in the array `command`
     case "$1" in
         curlew) command=("$bin/CurlewClient") ;;
         curlew-loop) command=(env CURLEW_EXECUTOR=loop "$bin/CurlewClient") ;;
+        curlew-2loops) command=("$bin/CurlewClient") ;;
         c-baseline) command=("$bin/CBaseline") ;;
         ahc) command=("$bin/AHCClient") ;;
         urlsession) command=("$bin/URLSessionClient") ;;
@@ -91,7 +92,7 @@ client_command() {  # client name -> the command, in the array `command`
     esac
 }
 for client in $CLIENTS; do
-    client_command "$client" || { say "run.sh: unknown client $client (known: curlew curlew-loop c-baseline ahc urlsession wrk h2load)"; exit 2; }
+    client_command "$client" || { say "run.sh: unknown client $client (known: curlew curlew-loop curlew-2loops c-baseline ahc urlsession wrk h2load)"; exit 2; }
 done
 
 known_configs=" $(for c in "${ALL_CONFIGS[@]}"; do printf '%s ' "${c%% *}"; done)"
@@ -140,6 +141,8 @@ applies() {  # client config proto -> whether the client runs that configuration
     case "$1" in
         wrk) [ "$3" = h1 ] && [[ "$2" != inflight-* ]] ;;
         h2load) [ "$3" != h1 ] && [[ "$2" != inflight-* ]] ;;
+        # Two loops only pay with two origins: the cleartext /small runs, over four loopback addresses.
+        curlew-2loops) [ "$3" != h2 ] && [[ "$2" == small-* ]] ;;
         *) true ;;
     esac
 }
@@ -164,6 +167,7 @@ run_one() {
     out="$NGINX_PREFIX/run.out" err="$NGINX_PREFIX/run.err"
     local extra=()
     [[ "$client" == curlew* ]] && extra=("$LOOPS")
+    [ "$client" = curlew-2loops ] && extra=(2)
     # URLSession on Linux cannot be told to trust a CA (swift-corelibs-foundation reads no CA
     # setting outside Android): as root, give it a private mount namespace in which the system
     # bundle is the throwaway certificate, so that it verifies nginx's certificate like the others.

@@ -3,7 +3,10 @@
 // Prints the matrix's one line (see Benchmarks/README.md). BENCH_CAFILE names the PEM to trust
 // for https; CURLEW_BENCH_TRACE=1 also prints every request slower than 5 ms with libcurl's
 // own timings. CURLEW_EXECUTOR=loop runs the tasks on the client's loop thread
-// (`HTTPClient.taskExecutor`) and names the client `curlew-loop`.
+// (`HTTPClient.taskExecutor`) and names the client `curlew-loop`. With LOOPS above 1 the
+// requests are spread over origins that differ only in their loopback address (127.0.0.1 to
+// 127.0.0.4, which the benchmark's nginx all listens on), one per loop, since each origin is
+// pinned to one loop; the client is then named `curlew-Nloops`.
 import Curlew
 import Foundation
 import Synchronization
@@ -66,11 +69,27 @@ configuration.httpVersion = arguments.protocolName == "h1" ? .http1Only : .http2
 
 let client = try HTTPClient(configuration: configuration)
 let next = Mutex(0)
+
+/// One URL per loop: the given one, and the same with other loopback addresses whose origins
+/// land on the other loops.
+func urlsPerLoop() -> [String] {
+    guard arguments.loops > 1, arguments.url.contains("127.0.0.1") else { return [arguments.url] }
+    var chosen: [(url: String, loop: AnyObject)] = []
+    for host in ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"] {
+        let url = arguments.url.replacingOccurrences(of: "127.0.0.1", with: host)
+        let loop = client.taskExecutor(for: url) as AnyObject
+        if !chosen.contains(where: { $0.loop === loop }) { chosen.append((url, loop)) }
+        if chosen.count == arguments.loops { break }
+    }
+    return chosen.map(\.url)
+}
+let urls = urlsPerLoop()
 let baseRSS = statusKiB("VmRSS")
 let start = ContinuousClock.now
 let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).self) { group in
-    for _ in 0..<min(arguments.concurrency, arguments.total) {
-        group.addTask(executorPreference: onLoop ? client.taskExecutor : nil) {
+    for index in 0..<min(arguments.concurrency, arguments.total) {
+        let url = urls[index % urls.count]
+        group.addTask(executorPreference: onLoop ? client.taskExecutor(for: url) : nil) {
             var latencies: [Double] = []
             latencies.reserveCapacity(arguments.total / arguments.concurrency + 1)
             var bytes = 0
@@ -82,7 +101,7 @@ let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).
             }) {
                 let began = ContinuousClock.now
                 do {
-                    let response = try await client.get(arguments.url)
+                    let response = try await client.get(url)
                     if response.head.status.code != 200 { failures += 1 }
                     for try await chunk in response.body { bytes += chunk.count }
                     if trace, let metrics = response.body.metrics, seconds(ContinuousClock.now - began) > 0.005 {
@@ -113,6 +132,6 @@ await client.shutdown()
 let sorted = latencies.sorted()
 func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
 print(String(format: "client=%@ proto=%@ c=%d n=%d ok=%d failures=%d seconds=%.3f rps=%.1f mibps=%.2f p50_ms=%.3f p99_ms=%.3f rss_kib=%d base_rss_kib=%d",
-             onLoop ? "curlew-loop" : "curlew", arguments.protocolName, arguments.concurrency, arguments.total, arguments.total - failures, failures, elapsed,
+             (onLoop ? "curlew-loop" : "curlew") + (arguments.loops > 1 ? "-\(urls.count)loops" : ""), arguments.protocolName, arguments.concurrency, arguments.total, arguments.total - failures, failures, elapsed,
              Double(arguments.total) / elapsed, Double(bytes) / elapsed / 1_048_576, percentile(0.5), percentile(0.99),
              peakRSS, baseRSS))
