@@ -326,6 +326,11 @@ int main(int argc, char **argv) {
     latencies = calloc((size_t)total, sizeof *latencies);
     if (!slots || !waiting || !latencies) die("out of memory for %ld slots and %ld latencies", slot_count, total);
 
+    /* Before the easy handles: like every client's, the base excludes only what exists before
+     * any request (for Curlew, its client and loop thread), so that RSS per in-flight request
+     * counts the easy handle each request needs. */
+    int base_rss = status_kib("VmRSS");
+
     long version = proto == PROTO_H1 ? CURL_HTTP_VERSION_1_1
                  : proto == PROTO_H2C ? CURL_HTTP_VERSION_2_0  /* the opener switches to prior knowledge */
                  : CURL_HTTP_VERSION_2TLS;
@@ -350,7 +355,6 @@ int main(int argc, char **argv) {
         if (cafile) CHECK_EASY(curl_easy_setopt(easy, CURLOPT_CAINFO, cafile));
     }
 
-    int base_rss = status_kib("VmRSS");
     for (long i = 0; i < slot_count; i++) next_request(&slots[i]);
     ev_run(loop, 0);
     if (completed != total) die("event loop ended with %ld of %ld requests done", completed, total);
