@@ -431,6 +431,25 @@ public final class CurlEasy {
 
     // MARK: - Info
 
+    /// The figures of the last transfer most clients report, read in one call: times in
+    /// microseconds, sizes, status, connections opened, redirects and the remote address. Not
+    /// in PycURL; each field is a `getinfo` of its own there.
+    ///
+    /// The corresponding C function is `curl_easy_getinfo`, eleven times, from C.
+    public func transferInfo() throws -> CurlTransferInfo {
+        let handle = try liveHandle("transferInfo")
+        var info = ccurlew_transfer_info()
+        try check(ccurlew_easy_transfer_info(handle, &info), "cannot read the transfer's info")
+        return CurlTransferInfo(
+            nameLookupMicroseconds: Int64(info.namelookup_us), connectMicroseconds: Int64(info.connect_us),
+            appConnectMicroseconds: Int64(info.appconnect_us), startTransferMicroseconds: Int64(info.starttransfer_us),
+            totalMicroseconds: Int64(info.total_us), sizeDownload: Int64(info.size_download),
+            contentLengthDownload: Int64(info.content_length_download), responseCode: info.response_code,
+            numConnects: info.num_connects, redirectCount: info.redirect_count,
+            primaryIP: info.primary_ip.map { String(cString: $0) }
+        )
+    }
+
     /// A `long` result of the last transfer. PycURL's `Curl.getinfo(option)`.
     ///
     /// The corresponding C function is `curl_easy_getinfo`.

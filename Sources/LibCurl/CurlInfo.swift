@@ -154,3 +154,29 @@ public struct CurlTLSSession {
     /// transfer's connection is open, and only on the thread using the handle.
     public let internals: UnsafeMutableRawPointer?
 }
+
+/// What ``CurlEasy/transferInfo()`` reads of the last transfer.
+public struct CurlTransferInfo: Sendable, Hashable {
+    /// `CURLINFO_NAMELOOKUP_TIME_T`: start to name resolved.
+    public var nameLookupMicroseconds: Int64
+    /// `CURLINFO_CONNECT_TIME_T`: start to TCP connected.
+    public var connectMicroseconds: Int64
+    /// `CURLINFO_APPCONNECT_TIME_T`: start to TLS handshake done (0 without TLS).
+    public var appConnectMicroseconds: Int64
+    /// `CURLINFO_STARTTRANSFER_TIME_T`: start to first response byte.
+    public var startTransferMicroseconds: Int64
+    /// `CURLINFO_TOTAL_TIME_T`: the whole transfer.
+    public var totalMicroseconds: Int64
+    /// `CURLINFO_SIZE_DOWNLOAD_T`: body bytes received (as sent, before decoding).
+    public var sizeDownload: Int64
+    /// `CURLINFO_CONTENT_LENGTH_DOWNLOAD_T`: the announced length, -1 when unknown.
+    public var contentLengthDownload: Int64
+    /// `CURLINFO_RESPONSE_CODE`: the last status, 0 without a response.
+    public var responseCode: Int
+    /// `CURLINFO_NUM_CONNECTS`: connections opened for the transfer (0: one was reused).
+    public var numConnects: Int
+    /// `CURLINFO_REDIRECT_COUNT`: redirects followed.
+    public var redirectCount: Int
+    /// `CURLINFO_PRIMARY_IP`: the address of the last connection, if any.
+    public var primaryIP: String?
+}

@@ -24,6 +24,25 @@ struct CurlEasyTests {
         #expect(received.headers.first?.hasPrefix("HTTP/1.1 200") == true)
     }
 
+    @Test("transferInfo reads what getinfo reads, one call for all, and tells a reused connection")
+    func transferInfo() throws {
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: Received())
+        try easy.perform()
+        let first = try easy.transferInfo()
+        #expect(first.responseCode == 200 && first.sizeDownload == 5 && first.contentLengthDownload == 5)
+        #expect(first.numConnects == 1 && first.redirectCount == 0 && first.primaryIP == "127.0.0.1")
+        #expect(first.totalMicroseconds == (try easy.getinfo(.totalTime)))
+        #expect(first.nameLookupMicroseconds <= first.connectMicroseconds)
+        #expect(first.connectMicroseconds <= first.startTransferMicroseconds)
+        #expect(first.startTransferMicroseconds <= first.totalMicroseconds)
+        try easy.setopt(.url, nginx.httpURL("/status/404"))
+        try easy.perform()
+        let second = try easy.transferInfo()
+        #expect(second.responseCode == 404 && second.numConnects == 0, "the second transfer reuses the connection")
+        try easy.close()
+        #expect(throws: CurlError.self) { try easy.transferInfo() }
+    }
+
     @Test("HTTP/2 is negotiated over TLS with the test CA, and h2c works with prior knowledge")
     func http2() throws {
         let tls = Received()

@@ -71,6 +71,14 @@ let benchmarks: @Sendable () -> Void = {
         await client.shutdown()
     }
 
+    Benchmark("completion: the metrics alone") { benchmark in
+        let (client, stages) = try stages()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(stages.readMetrics()) }
+        benchmark.stopMeasurement()
+        await client.shutdown()
+    }
+
     Benchmark("completion: metrics, finish, end of body") { benchmark in
         let (client, stages) = try stages()
         benchmark.startMeasurement()

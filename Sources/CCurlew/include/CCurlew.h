@@ -91,6 +91,37 @@ static inline CURLcode ccurlew_easy_getinfo_off_t(CURL *handle, CURLINFO info, c
     return curl_easy_getinfo(handle, info, value);
 }
 
+/// What Curlew reads of every finished transfer, in one call: eleven `curl_easy_getinfo`s
+/// made from C rather than eleven calls from Swift, each with its own checks.
+struct ccurlew_transfer_info {
+    curl_off_t namelookup_us, connect_us, appconnect_us, starttransfer_us, total_us;
+    curl_off_t size_download, content_length_download;
+    long response_code, num_connects, redirect_count;
+    const char *primary_ip;  /* owned by the handle; NULL when unknown */
+};
+
+/// Fills `info`; returns the first failure's code (the fields it could not read stay as set).
+static inline CURLcode ccurlew_easy_transfer_info(CURL *handle, struct ccurlew_transfer_info *info) {
+    CURLcode first = CURLE_OK;
+    CURLcode codes[] = {
+        curl_easy_getinfo(handle, CURLINFO_NAMELOOKUP_TIME_T, &info->namelookup_us),
+        curl_easy_getinfo(handle, CURLINFO_CONNECT_TIME_T, &info->connect_us),
+        curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &info->appconnect_us),
+        curl_easy_getinfo(handle, CURLINFO_STARTTRANSFER_TIME_T, &info->starttransfer_us),
+        curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME_T, &info->total_us),
+        curl_easy_getinfo(handle, CURLINFO_SIZE_DOWNLOAD_T, &info->size_download),
+        curl_easy_getinfo(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &info->content_length_download),
+        curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &info->response_code),
+        curl_easy_getinfo(handle, CURLINFO_NUM_CONNECTS, &info->num_connects),
+        curl_easy_getinfo(handle, CURLINFO_REDIRECT_COUNT, &info->redirect_count),
+        curl_easy_getinfo(handle, CURLINFO_PRIMARY_IP, (char **)&info->primary_ip),
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        if (codes[i] != CURLE_OK && first == CURLE_OK) first = codes[i];
+    }
+    return first;
+}
+
 /// `curl_easy_getinfo` for CURLINFO_DOUBLE results.
 static inline CURLcode ccurlew_easy_getinfo_double(CURL *handle, CURLINFO info, double *value) {
     return curl_easy_getinfo(handle, info, value);

@@ -51,17 +51,16 @@ public struct HTTPClientMetrics: Sendable, Hashable {
     /// The remote address.
     public var remoteAddress: String?
 
-    init?(_ easy: CurlEasy, tlsResumed: Bool?) {
-        func seconds(_ info: CurlInfo<Int64>) -> Double { Double((try? easy.getinfo(info)) ?? 0) / 1_000_000 }
-        nameLookup = seconds(.nameLookupTime)
-        connect = seconds(.connectTime)
-        tlsHandshake = seconds(.appConnectTime)
-        firstByte = seconds(.startTransferTime)
-        total = seconds(.totalTime)
-        connectionReused = ((try? easy.getinfo(.numConnects)) ?? 1) == 0
+    init(_ info: CurlTransferInfo, tlsResumed: Bool?) {
+        nameLookup = Double(info.nameLookupMicroseconds) / 1_000_000
+        connect = Double(info.connectMicroseconds) / 1_000_000
+        tlsHandshake = Double(info.appConnectMicroseconds) / 1_000_000
+        firstByte = Double(info.startTransferMicroseconds) / 1_000_000
+        total = Double(info.totalMicroseconds) / 1_000_000
+        connectionReused = info.numConnects == 0
         tlsSessionResumed = tlsResumed
-        redirectCount = (try? easy.getinfo(.redirectCount)) ?? 0
-        remoteAddress = try? easy.getinfo(.primaryIP)
+        redirectCount = info.redirectCount
+        remoteAddress = info.primaryIP
     }
 }
 

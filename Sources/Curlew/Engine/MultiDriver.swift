@@ -379,14 +379,15 @@ final class MultiDriver {
         guard byEasy.removeValue(forKey: ObjectIdentifier(easy)) != nil else { return }
         byTransfer[ObjectIdentifier(loopTransfer.transfer)] = nil
         try? multi.remove(easy)
+        let info = try? easy.transferInfo()
         var failure = error
         if failure == nil {
-            failure = verifyComplete(loopTransfer)
+            failure = verifyComplete(loopTransfer, info)
             if failure == nil, !loopTransfer.headSent, let head = loopTransfer.lastHead {
                 loopTransfer.deliver(head)
             }
         }
-        let metrics = HTTPClientMetrics(easy, tlsResumed: loopTransfer.tlsResumed)
+        let metrics = info.map { HTTPClientMetrics($0, tlsResumed: loopTransfer.tlsResumed) }
         // Only a handle whose request succeeded keeps its setup: 7.88.1 was seen to keep
         // state from failed transfers (a receive buffer it then refuses to resize).
         recycle(loopTransfer, shape: failure == nil ? loopTransfer.shape : nil)
@@ -403,13 +404,11 @@ final class MultiDriver {
 
     /// libcurl 7.88.1 can report a short HTTP/2 body (RST, GOAWAY) as complete: compare what
     /// arrived with the announced length.
-    private func verifyComplete(_ loopTransfer: LoopTransfer) -> HTTPClientError? {
-        let easy = loopTransfer.easy
-        guard loopTransfer.request.method != .head,
-              let expected = try? easy.getinfo(.contentLengthDownload), expected >= 0,
-              let received = try? easy.getinfo(.sizeDownload),
-              let status = try? easy.getinfo(.responseCode), status != 204, status != 304
+    private func verifyComplete(_ loopTransfer: LoopTransfer, _ info: CurlTransferInfo?) -> HTTPClientError? {
+        guard loopTransfer.request.method != .head, let info, info.contentLengthDownload >= 0,
+              info.responseCode != 204, info.responseCode != 304
         else { return nil }
+        let expected = info.contentLengthDownload, received = info.sizeDownload
         guard received < expected else { return nil }
         return HTTPClientError(.truncatedBody, "the body ended after \(received) of \(expected) bytes")
     }

@@ -92,11 +92,16 @@ public final class RequestPathStages {
     /// continuations' batch run, and the consumer seeing the end of the body.
     public func complete(_ request: HTTPRequest) throws -> Bool {
         let transfer = try streamingTransfer(request)
-        let metrics = HTTPClientMetrics(easy, tlsResumed: nil)
+        let metrics = (try? easy.transferInfo()).map { HTTPClientMetrics($0, tlsResumed: nil) }
         transfer.finish(nil, metrics: metrics, resumptions)
         resumptions.run()
         guard case .some(nil) = try transfer.readyChunk(on: loop) else { return false }
         return transfer.metrics != nil
+    }
+
+    /// The part of completion that reads the metrics from the easy handle.
+    public func readMetrics() -> Double {
+        (try? easy.transferInfo()).map { HTTPClientMetrics($0, tlsResumed: nil).total } ?? -1
     }
 
     /// A transfer whose head has been delivered (no one waits for it).
