@@ -49,4 +49,17 @@ struct HeadParserTests {
         #expect(heads[1].fields[.server] == "nginx")
         #expect(!heads[1].location)
     }
+
+    @Test("values keep colons and odd bytes; nothing in a value cuts it short; LOCATION in any case counts")
+    func awkwardValues() throws {
+        let head = try #require(feed([
+            "HTTP/1.1 301 Moved\r\n", "LOCATION: http://h:8080/a?b=c:d\r\n", "X-Nul: a\u{0}b\r\n", "X-Empty:\r\n", "\r\n",
+        ]).first)
+        #expect(head.location)
+        #expect(head.fields[.location] == "http://h:8080/a?b=c:d")
+        let odd = try #require(head.fields[.init("x-nul")!])
+        #expect(odd.hasPrefix("a") && odd.hasSuffix("b") && odd.utf8.count == 3, "\(odd.debugDescription)")
+        #expect(head.fields[.init("x-empty")!] == "")
+        #expect(head.response.status.code == 301 && head.response.status.reasonPhrase == "Moved")
+    }
 }

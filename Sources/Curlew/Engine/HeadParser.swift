@@ -3,17 +3,52 @@ internal import HTTPTypes
 /// Collects the head lines libcurl hands the header callback into response heads. Every head
 /// (1xx, redirects, the final one) ends with an empty line.
 ///
-/// It runs for every header line of every response, on the loop thread, so it works on the
-/// bytes: common field names are matched against a table instead of being made into strings
-/// and validated again, and the status line is read without splitting.
+/// It runs for every header line of every response, on the loop thread, so it does the least it
+/// can there: the status line is read (the loop needs the status to tell interim heads from the
+/// final one) and whether a `Location` field came, while the field lines are only copied,
+/// trimmed, into one byte buffer. The `HTTPFields` are built from that buffer by
+/// ``Head/fields``, which `execute` calls on the awaiting task's thread.
 struct HeadParser {
     /// A complete head.
-    struct Head {
+    struct Head: Sendable {
         var status: Int
         var reason: String
         var version: HTTPClientResponse.Version
-        var fields: HTTPFields
+        /// Whether a `Location` field came.
         var location: Bool
+        /// The field lines in order, each as the length of its name and of its (trimmed) value,
+        /// four bytes each, then the name's bytes and the value's: no byte of either is taken
+        /// for a separator.
+        var rawFields: [UInt8]
+
+        /// The fields, made and validated now: common names come from a table, and a line whose
+        /// name is not a valid token is dropped.
+        var fields: HTTPFields {
+            var fields = HTTPFields()
+            fields.reserveCapacity(16)
+            rawFields.withUnsafeBytes { bytes in
+                var start = 0
+                while start + 8 <= bytes.count {
+                    let nameCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+                    let valueCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 4, as: UInt32.self)))
+                    let nameStart = start + 8, valueStart = nameStart + nameCount, end = valueStart + valueCount
+                    guard end <= bytes.count else { break }
+                    let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[nameStart..<valueStart])
+                    if let name = KnownFieldNames.match(nameBytes) ?? HTTPField.Name(String(decoding: nameBytes, as: UTF8.self)) {
+                        fields.append(HTTPField(name: name, value: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<end])))
+                    }
+                    start = end
+                }
+            }
+            return fields
+        }
+
+        /// The head as the caller gets it.
+        var response: HTTPResponse {
+            var response = HTTPResponse(status: HTTPResponse.Status(code: status, reasonPhrase: reason))
+            response.headerFields = fields
+            return response
+        }
     }
 
     private var current: Head?
@@ -35,16 +70,23 @@ struct HeadParser {
             current = Self.statusLine(bytes)
             return nil
         }
-        guard current != nil, let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        guard current != nil, let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
         var valueStart = colon + 1
         var valueEnd = end
         while valueStart < valueEnd, bytes[valueStart] == 32 || bytes[valueStart] == 9 { valueStart += 1 }
         while valueEnd > valueStart, bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9 { valueEnd -= 1 }
-        let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[0..<colon])
-        guard let name = KnownFieldNames.match(nameBytes) ?? HTTPField.Name(String(decoding: nameBytes, as: UTF8.self)) else { return nil }
-        if name == .location { current?.location = true }
-        current?.fields.append(HTTPField(name: name, value: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])))
+        if Self.isLocation(UnsafeRawBufferPointer(rebasing: bytes[0..<colon])) { current?.location = true }
+        withUnsafeBytes(of: UInt32(colon).littleEndian) { current?.rawFields.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(valueEnd - valueStart).littleEndian) { current?.rawFields.append(contentsOf: $0) }
+        current?.rawFields.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<colon]))
+        current?.rawFields.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]))
         return nil
+    }
+
+    /// Whether a field name is `Location`, in any case.
+    private static func isLocation(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard name.count == 8 else { return false }
+        return zip(name, "location".utf8).allSatisfy { ($0 | 0x20) == $1 }
     }
 
     /// `HTTP/x[.y] SP 3DIGIT [SP reason]`; `nil` for anything else.
@@ -69,10 +111,9 @@ struct HeadParser {
         var reasonStart = codeStart + 3
         while reasonStart < bytes.count, bytes[reasonStart] == 32 { reasonStart += 1 }
         let reason = reasonStart < bytes.count ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[reasonStart...]), as: UTF8.self) : ""
-        // Room for a typical head's fields at once, rather than growing 1, 2, 4, 8.
-        var fields = HTTPFields()
-        fields.reserveCapacity(16)
-        return Head(status: status, reason: reason, version: version, fields: fields, location: false)
+        var rawFields: [UInt8] = []
+        rawFields.reserveCapacity(256)
+        return Head(status: status, reason: reason, version: version, location: false, rawFields: rawFields)
     }
 }
 

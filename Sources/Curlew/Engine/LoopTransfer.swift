@@ -51,12 +51,6 @@ final class LoopTransfer {
         return (300..<400).contains(head.status) && head.status != 304 && redirectsSeen <= max
     }
 
-    /// The response head handed to the caller.
-    static func responseHead(for head: HeadParser.Head) -> ResponseHead {
-        var response = HTTPResponse(status: HTTPResponse.Status(code: head.status, reasonPhrase: head.reason))
-        response.headerFields = head.fields
-        return ResponseHead(response: response, version: head.version)
-    }
 
     // MARK: - Callbacks (loop thread, from inside libcurl)
 
@@ -75,7 +69,7 @@ final class LoopTransfer {
         guard !headSent else { return }
         headSent = true
         if request.isTLS { tlsResumed = TLSResumption.isResumed(easy) }
-        transfer.deliverHead(Self.responseHead(for: head), resumptions)
+        transfer.deliverHead(ResponseHead(head: head), resumptions)
     }
 
     func body(_ bytes: UnsafeRawBufferPointer) -> CurlWriteAction {

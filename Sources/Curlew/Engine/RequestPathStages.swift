@@ -65,7 +65,7 @@ public final class RequestPathStages {
         var fields = 0
         for line in headLines {
             if let head = line.withUnsafeBytes({ parser.feed($0) }) {
-                fields = LoopTransfer.responseHead(for: head).response.headerFields.count
+                fields = head.response.headerFields.count
             }
         }
         return fields
@@ -109,7 +109,7 @@ public final class RequestPathStages {
         let transferRequest = try client.makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
         let transfer = Transfer(request: transferRequest, logger: logger)
         _ = transfer.start()
-        transfer.deliverHead(ResponseHead(response: HTTPResponse(status: .ok), version: .http1_1), resumptions)
+        transfer.deliverHead(ResponseHead(head: HeadParser.Head(status: 200, reason: "OK", version: .http1_1, location: false, rawFields: [])), resumptions)
         return transfer
     }
 }

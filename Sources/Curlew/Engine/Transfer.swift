@@ -33,10 +33,11 @@ struct TransferRequest: Sendable {
     var usesH2CPriorKnowledge: Bool { !isTLS && configuration.httpVersion == .http2PriorKnowledge }
 }
 
-/// The final head of a response, as the loop hands it to `execute`.
+/// The final head of a response, as the loop hands it to `execute`: raw, so that the fields
+/// are made on the caller's thread (``HeadParser/Head/response``), not the loop's.
 struct ResponseHead: Sendable {
-    var response: HTTPResponse
-    var version: HTTPClientResponse.Version
+    var head: HeadParser.Head
+    var version: HTTPClientResponse.Version { head.version }
 }
 
 /// One request's shared state: the loop thread and the awaiting tasks meet here, under one
