@@ -107,6 +107,35 @@ struct HTTPClientProtocolTests {
         await client.shutdown()
     }
 
+    @Test("h2c with more requests in flight than the server allows streams per connection: none fails")
+    func h2cBeyondStreamLimit() async throws {
+        // The test nginx allows 1000 concurrent streams per connection (nginx's default is 128),
+        // and its h2c port takes no HTTP/1.1 upgrade: a second connection must be opened with
+        // prior knowledge too, or requests must wait for a free stream.
+        let client = try makeClient(nginx) { $0.httpVersion = .http2PriorKnowledge }
+        for round in 0..<2 {
+            let results = await withTaskGroup(of: Result<String, HTTPClientError>.self) { group in
+                for _ in 0..<1500 {
+                    group.addTask {
+                        do {
+                            return .success(try await client.get(nginx.h2cURL("/small")).text())
+                        } catch {
+                            return .failure(error as? HTTPClientError ?? HTTPClientError(.other, "\(error)"))
+                        }
+                    }
+                }
+                var all: [Result<String, HTTPClientError>] = []
+                for await result in group { all.append(result) }
+                return all
+            }
+            let failures = results.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+            #expect(failures.isEmpty, "round \(round): \(failures.count) failed, first: \(failures.first.map { "\($0)" } ?? "")")
+            #expect(results.count == 1500)
+        }
+        #expect(await client.statistics().transfers == 0)
+        await client.shutdown()
+    }
+
     @Test("HTTP/2 multiplexes many streams on few connections")
     func http2Multiplexing() async throws {
         let client = try makeClient(nginx)

@@ -248,6 +248,10 @@ final class MultiDriver {
                 h2cOrigins[origin] = .priming(waiting: waiting)
                 return
             case .ready:
+                guard h2cInFlight[origin, default: 0] < h2cCap(origin) else {
+                    h2cLine[origin, default: []].append(transfer)
+                    return
+                }
                 h2cRole = .follower
             }
         }
@@ -274,6 +278,7 @@ final class MultiDriver {
             byEasy[ObjectIdentifier(easy)] = loopTransfer
             byTransfer[ObjectIdentifier(transfer)] = loopTransfer
             try multi.add(easy)
+            if h2cRole != nil { h2cInFlight[transfer.request.originKey, default: 0] += 1 }
         } catch {
             byEasy[ObjectIdentifier(easy)] = nil
             byTransfer[ObjectIdentifier(transfer)] = nil
@@ -292,6 +297,13 @@ final class MultiDriver {
     /// `CURL_HTTP_VERSION_2_0`, which multiplexes onto that connection. When that connection is
     /// gone, a follower fails before any head arrives (nginx's h2c port refuses the HTTP/1.1
     /// upgrade offer, so nothing was processed) and is relaunched once as a new primer.
+    ///
+    /// For the same reason libcurl must never need a second connection to an h2c origin: it
+    /// would open it as `CURL_HTTP_VERSION_2_0`, an upgrade offer such a port refuses. It does
+    /// so when the connection has no free stream, so the transfers of an h2c origin in the
+    /// multi are capped at `min(maxConcurrentStreams, 100)` (RFC 9113 asks servers for at
+    /// least 100; nginx's default is 128) and the rest wait in line. A follower that fails
+    /// before its head while others run shows the server allows fewer: the cap drops to them.
     enum H2CState {
         case priming(waiting: [Transfer])
         case ready
@@ -303,6 +315,34 @@ final class MultiDriver {
     }
 
     private var h2cOrigins: [String: H2CState] = [:]
+    /// h2c transfers of each origin in the multi now.
+    private var h2cInFlight: [String: Int] = [:]
+    /// h2c transfers waiting for one of their origin's to end, oldest first.
+    private var h2cLine: [String: [Transfer]] = [:]
+    /// Lowered caps, for origins that showed they allow fewer streams than the default.
+    private var h2cCaps: [String: Int] = [:]
+
+    private func h2cCap(_ origin: String) -> Int {
+        h2cCaps[origin] ?? max(1, min(configuration.maxConcurrentStreams, 100))
+    }
+
+    /// An h2c transfer left the multi: let the next in line go while there is room.
+    private func h2cTransferEnded(_ loopTransfer: LoopTransfer) {
+        guard loopTransfer.h2cRole != nil else { return }
+        let origin = loopTransfer.request.originKey
+        h2cInFlight[origin, default: 1] -= 1
+        while h2cInFlight[origin, default: 0] < h2cCap(origin), var line = h2cLine[origin], !line.isEmpty {
+            let next = line.removeFirst()
+            h2cLine[origin] = line.isEmpty ? nil : line
+            if next.cancelRequested {
+                next.finish(.cancelled, metrics: nil, resumptions)
+            } else if accepting {
+                launch(next)
+            } else {
+                next.finish(.shutdown, metrics: nil, resumptions)
+            }
+        }
+    }
     private var h2cRelaunched: Set<ObjectIdentifier> = []
 
     /// A primer ended: mark the origin and let the waiting transfers go.
@@ -329,7 +369,11 @@ final class MultiDriver {
               accepting, !loopTransfer.transfer.cancelRequested,
               h2cRelaunched.insert(ObjectIdentifier(loopTransfer.transfer)).inserted
         else { return false }
-        if case .ready = h2cOrigins[loopTransfer.request.originKey] { h2cOrigins[loopTransfer.request.originKey] = nil }
+        let origin = loopTransfer.request.originKey
+        if case .ready = h2cOrigins[origin] { h2cOrigins[origin] = nil }
+        // Others still running on the connection: the server allows no more streams than they.
+        let running = h2cInFlight[origin, default: 0]
+        if running > 0 { h2cCaps[origin] = min(h2cCap(origin), running) }
         return true
     }
 
@@ -339,6 +383,12 @@ final class MultiDriver {
             guard case .priming(var waiting) = state, let index = waiting.firstIndex(where: { $0 === transfer }) else { continue }
             waiting.remove(at: index)
             h2cOrigins[origin] = .priming(waiting: waiting)
+            return true
+        }
+        for (origin, var line) in h2cLine {
+            guard let index = line.firstIndex(where: { $0 === transfer }) else { continue }
+            line.remove(at: index)
+            h2cLine[origin] = line.isEmpty ? nil : line
             return true
         }
         return false
@@ -391,6 +441,7 @@ final class MultiDriver {
         // Only a handle whose request succeeded keeps its setup: 7.88.1 was seen to keep
         // state from failed transfers (a receive buffer it then refuses to resize).
         recycle(loopTransfer, shape: failure == nil ? loopTransfer.shape : nil)
+        h2cTransferEnded(loopTransfer)
         if let failure, relaunchH2CFollower(loopTransfer, error: failure) {
             loopTransfer.transfer.logger.debug("h2c connection gone: reopening it", metadata: ["url": "\(loopTransfer.request.url)"])
             launch(loopTransfer.transfer)
@@ -461,6 +512,8 @@ final class MultiDriver {
             for transfer in waiting { transfer.finish(.shutdown, metrics: nil, resumptions) }
         }
         h2cOrigins.removeAll()
+        for transfer in h2cLine.values.joined() { transfer.finish(.shutdown, metrics: nil, resumptions) }
+        h2cLine.removeAll()
         for (easy, _, _) in pool { try? easy.close() }
         pool.removeAll()
         try? multi.close()
