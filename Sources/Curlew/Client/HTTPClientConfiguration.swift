@@ -84,6 +84,8 @@ public struct HTTPClientConfiguration: Sendable {
     /// default follows the number of transfers in flight and closes connections as they end.
     public var maxIdleConnections = 512
     /// The most HTTP/2 streams per connection; 1000 by default (libcurl's own default is 100).
+    /// For h2c with prior knowledge, at most the smaller of this and 100 requests per origin are
+    /// in flight at once and the rest wait in line (see the threading-model article).
     public var maxConcurrentStreams = 1000
     /// Loop threads; origins are pinned to one loop each so connections are reused. 1 by default.
     public var loopCount = 1
