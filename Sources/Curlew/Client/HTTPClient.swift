@@ -187,7 +187,7 @@ public final class HTTPClient: Sendable {
             } onCancel: {
                 transfer.cancel(on: loop)
             }
-            return HTTPClientResponse(head: head.head.response, version: head.version, body: ResponseBody(owner: owner))
+            return HTTPClientResponse(head: head.response, version: head.version, body: ResponseBody(owner: owner))
         } catch {
             producer?.cancel()
             throw error

@@ -51,39 +51,11 @@ enum URLSplitter {
         let authorityEnd = index
         let hostEnd = portStart.map { $0 - 1 } ?? authorityEnd
         guard hostEnd > hostStart else { return nil }
-        // Path and query: printable ASCII that RFC 3986 allows there, escapes well formed.
+        // Path and query, then the fragment (dropped, but as well formed as the rest).
         let pathStart = index
-        var pathEnd = count
-        while index < count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "#") {
-                pathEnd = index
-                break
-            }
-            if byte == UInt8(ascii: "%") {
-                guard index + 2 < count, isHexDigit(bytes[index + 1]), isHexDigit(bytes[index + 2]) else { return nil }
-                index += 3
-                continue
-            }
-            guard isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@")
-                    || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") else { return nil }
-            index += 1
-        }
-        // The fragment is dropped, but must be as well formed as the rest.
-        if pathEnd < count {
-            var fragmentIndex = pathEnd + 1
-            while fragmentIndex < count {
-                let byte = bytes[fragmentIndex]
-                if byte == UInt8(ascii: "%") {
-                    guard fragmentIndex + 2 < count, isHexDigit(bytes[fragmentIndex + 1]), isHexDigit(bytes[fragmentIndex + 2]) else { return nil }
-                    fragmentIndex += 3
-                    continue
-                }
-                guard isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@")
-                        || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") else { return nil }
-                fragmentIndex += 1
-            }
-        }
+        guard let pathEnd = scanPathCharacters(bytes, from: pathStart, stoppingAtFragment: true),
+              pathEnd == count || scanPathCharacters(bytes, from: pathEnd + 1, stoppingAtFragment: false) == count
+        else { return nil }
         // An empty port (`host:`) is no port, as Foundation reads it.
         let authorityBytes = portStart == authorityEnd ? UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd])
                                                        : UnsafeBufferPointer(rebasing: bytes[hostStart..<authorityEnd])
@@ -94,6 +66,26 @@ enum URLSplitter {
             pathAndQuery: pathBytes.isEmpty || pathBytes[0] == UInt8(ascii: "?") ? "/" + String(decoding: pathBytes, as: UTF8.self)
                                                                                  : String(decoding: pathBytes, as: UTF8.self)
         )
+    }
+
+    /// Skips the bytes RFC 3986 allows in a path, query or fragment (pchar, `/`, `?`, escapes
+    /// with two hex digits) from `start`: the index of the first `#` when `stoppingAtFragment`,
+    /// else of the end; `nil` at any other byte.
+    private static func scanPathCharacters(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, stoppingAtFragment: Bool) -> Int? {
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "#"), stoppingAtFragment { return index }
+            if byte == UInt8(ascii: "%") {
+                guard index + 2 < bytes.count, isHexDigit(bytes[index + 1]), isHexDigit(bytes[index + 2]) else { return nil }
+                index += 3
+                continue
+            }
+            guard isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@")
+                    || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") else { return nil }
+            index += 1
+        }
+        return index
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

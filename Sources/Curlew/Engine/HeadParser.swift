@@ -52,8 +52,6 @@ struct HeadParser {
     }
 
     private var current: Head?
-    /// How many complete heads have been seen.
-    private(set) var count = 0
 
     /// Feeds one line (CRLF included); returns a head when `line` completes one.
     mutating func feed(_ line: UnsafeRawBufferPointer) -> Head? {
@@ -61,7 +59,6 @@ struct HeadParser {
         while end > 0, line[end - 1] == 10 || line[end - 1] == 13 { end -= 1 }
         if end == 0 {
             defer { current = nil }
-            if current != nil { count += 1 }
             return current
         }
         let bytes = UnsafeRawBufferPointer(rebasing: line[0..<end])

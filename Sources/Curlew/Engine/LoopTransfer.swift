@@ -69,7 +69,7 @@ final class LoopTransfer {
         guard !headSent else { return }
         headSent = true
         if request.isTLS { tlsResumed = TLSResumption.isResumed(easy) }
-        transfer.deliverHead(ResponseHead(head: head), resumptions)
+        transfer.deliverHead(head, resumptions)
     }
 
     func body(_ bytes: UnsafeRawBufferPointer) -> CurlWriteAction {

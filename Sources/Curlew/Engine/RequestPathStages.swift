@@ -109,7 +109,7 @@ public final class RequestPathStages {
         let transferRequest = try client.makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
         let transfer = Transfer(request: transferRequest, logger: logger)
         _ = transfer.start()
-        transfer.deliverHead(ResponseHead(head: HeadParser.Head(status: 200, reason: "OK", version: .http1_1, location: false, rawFields: [])), resumptions)
+        transfer.deliverHead(HeadParser.Head(status: 200, reason: "OK", version: .http1_1, location: false, rawFields: []), resumptions)
         return transfer
     }
 }

@@ -35,10 +35,7 @@ struct TransferRequest: Sendable {
 
 /// The final head of a response, as the loop hands it to `execute`: raw, so that the fields
 /// are made on the caller's thread (``HeadParser/Head/response``), not the loop's.
-struct ResponseHead: Sendable {
-    var head: HeadParser.Head
-    var version: HTTPClientResponse.Version { head.version }
-}
+typealias ResponseHead = HeadParser.Head
 
 /// One request's shared state: the loop thread and the awaiting tasks meet here, under one
 /// lock. Continuations are resumed outside the lock, exactly once (the state machine hands
