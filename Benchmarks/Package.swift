@@ -33,13 +33,19 @@ let package = Package(
         // `curlew-client URL N C PROTOCOL`: N requests at concurrency C with HTTPClient.
         .executableTarget(
             name: "CurlewClient",
-            dependencies: [.product(name: "Curlew", package: "Curlew")],
+            dependencies: ["BenchmarkSupport", .product(name: "Curlew", package: "Curlew")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // What the Swift clients share: arguments, the load and its one line.
+        .target(
+            name: "BenchmarkSupport",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // `AHCClient URL N C PROTOCOL`: the same work with async-http-client (SwiftNIO).
         .executableTarget(
             name: "AHCClient",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -50,6 +56,7 @@ let package = Package(
         // `URLSessionClient URL N C PROTOCOL`: the same work with FoundationNetworking's URLSession.
         .executableTarget(
             name: "URLSessionClient",
+            dependencies: ["BenchmarkSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // `CBaseline URL N C PROTOCOL`: the same work in C, straight on libcurl's multi interface with libev.

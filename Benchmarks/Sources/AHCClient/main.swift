@@ -10,63 +10,21 @@
 // connection as HTTP/1.1 (HTTPConnectionPool+Factory.swift, makePlainChannel) and has no
 // prior-knowledge or Upgrade path, so it prints `client=ahc proto=h2c unsupported` and exits 3.
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Synchronization
 
-struct Arguments {
-    var url: String
-    var total: Int
-    var concurrency: Int
-    var protocolName: String
-
-    init?(_ arguments: [String]) {
-        guard arguments.count == 5, let total = Int(arguments[2]), let concurrency = Int(arguments[3]),
-              total > 0, concurrency > 0, ["h1", "h2c", "h2"].contains(arguments[4]) else { return nil }
-        url = arguments[1]
-        self.total = total
-        self.concurrency = concurrency
-        protocolName = arguments[4]
-    }
-}
-
-/// A field of /proc/self/status in KiB (VmRSS now, VmHWM the peak).
-func statusKiB(_ field: String) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
-    }
-    return -1
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-guard let arguments = Arguments(CommandLine.arguments) else {
-    FileHandle.standardError.write(Data("usage: AHCClient URL N C h1|h2c|h2\n".utf8))
-    exit(2)
-}
+let arguments = BenchmarkArguments.parse(program: "AHCClient")
 if arguments.protocolName == "h2c" {
-    FileHandle.standardError.write(Data("AHCClient: async-http-client speaks only HTTP/1.1 over plain http (no h2c)\n".utf8))
-    print("client=ahc proto=h2c unsupported")
-    exit(3)
+    unsupported(client: "ahc", protocolName: "h2c", because: "async-http-client speaks only HTTP/1.1 over plain http (no h2c)")
 }
 if arguments.protocolName == "h2", !arguments.url.lowercased().hasPrefix("https://") {
     FileHandle.standardError.write(Data("AHCClient: h2 needs an https URL (HTTP/2 through ALPN)\n".utf8))
     exit(2)
 }
-
-// One socket per request at most (HTTP/1.1 with C in flight), plus the process's own.
-// (NIO's C shims import glibc with _GNU_SOURCE, where RLIMIT_NOFILE is an enum case.)
-let noFile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-var limit = rlimit()
-if getrlimit(noFile, &limit) == 0, limit.rlim_cur < limit.rlim_max {
-    limit.rlim_cur = limit.rlim_max
-    setrlimit(noFile, &limit)
-}
+raiseFileLimit()
 
 var configuration = HTTPClient.Configuration()
 configuration.redirectConfiguration = .disallow
@@ -85,75 +43,27 @@ let expectedVersion: HTTPVersion = arguments.protocolName == "h1" ? .http1_1 : .
 
 let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 let request = HTTPClientRequest(url: arguments.url)
-let next = Mutex(0)
-/// The first failure's description, printed on stderr at the end (stdout keeps its one line).
-let firstFailure = Mutex<String?>(nil)
-func noteFailure(_ description: @autoclosure () -> String) {
-    firstFailure.withLock { first in
-        if first == nil { first = description() }
-    }
-}
-
-let baseRSS = statusKiB("VmRSS")
-let start = ContinuousClock.now
-let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).self) { group in
-    for _ in 0..<min(arguments.concurrency, arguments.total) {
-        group.addTask {
-            var latencies: [Double] = []
-            latencies.reserveCapacity(arguments.total / arguments.concurrency + 1)
-            var bytes = 0
-            var failures = 0
-            while next.withLock({ value in
-                guard value < arguments.total else { return false }
-                value += 1
-                return true
-            }) {
-                let began = ContinuousClock.now
-                do {
-                    // No deadline in CurlewClient either: this one only bounds a hung run.
-                    let response = try await client.execute(request, timeout: .seconds(300))
-                    var failed = false
-                    if response.status != .ok {
-                        failed = true
-                        noteFailure("status \(response.status.code)")
-                    } else if response.version != expectedVersion {
-                        // Measuring the wrong protocol would make the line a lie.
-                        failed = true
-                        noteFailure("negotiated \(response.version), wanted \(expectedVersion)")
-                    }
-                    for try await buffer in response.body { bytes += buffer.readableBytes }
-                    if failed { failures += 1 }
-                } catch {
-                    failures += 1
-                    noteFailure("\(error)")
-                }
-                latencies.append(seconds(ContinuousClock.now - began))
-            }
-            return (latencies, bytes, failures)
+let result = await runLoad(arguments) { _ in
+    var bytes = 0
+    do {
+        // No deadline in CurlewClient either: this one only bounds a hung run.
+        let response = try await client.execute(request, timeout: .seconds(300))
+        for try await buffer in response.body { bytes += buffer.readableBytes }
+        if response.status != .ok { return RequestOutcome(bytes: bytes, failure: "status \(response.status.code)") }
+        // Measuring the wrong protocol would make the line a lie.
+        if response.version != expectedVersion {
+            return RequestOutcome(bytes: bytes, failure: "negotiated \(response.version), wanted \(expectedVersion)")
         }
+        return RequestOutcome(bytes: bytes)
+    } catch {
+        return RequestOutcome(bytes: bytes, failure: "\(error)")
     }
-    var all: ([Double], Int, Int) = ([], 0, 0)
-    for await part in group {
-        all.0 += part.0
-        all.1 += part.1
-        all.2 += part.2
-    }
-    return all
 }
-let elapsed = seconds(ContinuousClock.now - start)
-let peakRSS = statusKiB("VmHWM")
 do {
     // (Overload resolution picks the future-returning shutdown() here, so await its future.)
     try await client.shutdown().get()
 } catch {
     FileHandle.standardError.write(Data("AHCClient: shutdown: \(error)\n".utf8))
 }
-if let failure = firstFailure.withLock({ $0 }) {
-    FileHandle.standardError.write(Data("AHCClient: \(failures) failures, the first: \(failure)\n".utf8))
-}
-let sorted = latencies.sorted()
-func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-print(String(format: "client=ahc proto=%@ c=%d n=%d ok=%d failures=%d seconds=%.3f rps=%.1f mibps=%.2f p50_ms=%.3f p99_ms=%.3f rss_kib=%d base_rss_kib=%d",
-             arguments.protocolName, arguments.concurrency, arguments.total, arguments.total - failures, failures, elapsed,
-             Double(arguments.total) / elapsed, Double(bytes) / elapsed / 1_048_576, percentile(0.5), percentile(0.99),
-             peakRSS, baseRSS))
+result.reportFailures(program: "AHCClient")
+print(result.line(client: "ahc", arguments))

@@ -20,68 +20,27 @@
 // libcurl refuses the certificate, and the first such failure ends the run: it prints
 // `client=urlsession proto=P unsupported` (exit 3) with the reason on stderr, instead of timing
 // N refused handshakes.
+import BenchmarkSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import Synchronization
 
-struct Arguments {
-    var url: URL
-    var total: Int
-    var concurrency: Int
-    var protocolName: String
-
-    init?(_ arguments: [String]) {
-        guard arguments.count == 5, let url = URL(string: arguments[1]), let total = Int(arguments[2]),
-              let concurrency = Int(arguments[3]), total > 0, concurrency > 0,
-              ["h1", "h2c", "h2"].contains(arguments[4]) else { return nil }
-        self.url = url
-        self.total = total
-        self.concurrency = concurrency
-        protocolName = arguments[4]
-    }
-}
-
-/// A field of /proc/self/status in KiB (VmRSS now, VmHWM the peak).
-func statusKiB(_ field: String) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
-    }
-    return -1
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-func unsupported(_ protocolName: String, because reason: String) -> Never {
-    FileHandle.standardError.write(Data("URLSessionClient: \(reason)\n".utf8))
-    print("client=urlsession proto=\(protocolName) unsupported")
-    exit(3)
-}
-
-guard let arguments = Arguments(CommandLine.arguments) else {
-    FileHandle.standardError.write(Data("usage: URLSessionClient URL N C h1|h2c|h2\n".utf8))
+let arguments = BenchmarkArguments.parse(program: "URLSessionClient")
+guard let url = URL(string: arguments.url) else {
+    FileHandle.standardError.write(Data("URLSessionClient: not a URL: \(arguments.url)\n".utf8))
     exit(2)
 }
 if arguments.protocolName == "h2c" {
-    unsupported("h2c", because: "URLSession leaves libcurl's HTTP version at its default: HTTP/1.1 over plain http, no h2c")
+    unsupported(client: "urlsession", protocolName: "h2c",
+                because: "URLSession leaves libcurl's HTTP version at its default: HTTP/1.1 over plain http, no h2c")
 }
-if arguments.protocolName == "h2", arguments.url.scheme?.lowercased() != "https" {
+if arguments.protocolName == "h2", url.scheme?.lowercased() != "https" {
     FileHandle.standardError.write(Data("URLSessionClient: h2 needs an https URL (HTTP/2 through ALPN)\n".utf8))
     exit(2)
 }
-
-// One socket per request at most (HTTP/1.1 with C in flight), plus the process's own.
-// (Glibc is imported with _GNU_SOURCE here, where RLIMIT_NOFILE is an enum case.)
-let noFile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-var limit = rlimit()
-if getrlimit(noFile, &limit) == 0, limit.rlim_cur < limit.rlim_max {
-    limit.rlim_cur = limit.rlim_max
-    setrlimit(noFile, &limit)
-}
+raiseFileLimit()
 
 let caFile = ProcessInfo.processInfo.environment["BENCH_CAFILE"]
 if let caFile {
@@ -100,82 +59,34 @@ configuration.urlCredentialStorage = nil
 configuration.timeoutIntervalForRequest = 300
 let session = URLSession(configuration: configuration)
 
-/// Requests started so far, and whether a certificate failure has ended the run.
-let next = Mutex((started: 0, refused: false))
-/// The first failure's description, printed on stderr at the end (stdout keeps its one line).
-let firstFailure = Mutex<String?>(nil)
-func noteFailure(_ description: @autoclosure () -> String) {
-    firstFailure.withLock { first in
-        if first == nil { first = description() }
-    }
-}
+/// Whether a certificate failure has ended the run.
+let refused = Mutex(false)
 
 /// Whether an error is the server's certificate refused. corelibs maps libcurl's
 /// CURLE_PEER_FAILED_VERIFICATION to NSURLErrorUnknown, keeping libcurl's message ("SSL
 /// certificate problem: ..."); the specific codes are what Darwin's URLSession would report.
-func isCertificateFailure(_ error: any Error) -> Bool {
+@Sendable func isCertificateFailure(_ error: any Error) -> Bool {
     guard let error = error as? URLError else { return false }
     return [.serverCertificateUntrusted, .serverCertificateHasUnknownRoot, .serverCertificateHasBadDate,
             .serverCertificateNotYetValid].contains(error.code)
         || error.localizedDescription.hasPrefix("SSL certificate problem")
 }
 
-let baseRSS = statusKiB("VmRSS")
-let start = ContinuousClock.now
-let (latencies, bytes, failures) = await withTaskGroup(of: ([Double], Int, Int).self) { group in
-    for _ in 0..<min(arguments.concurrency, arguments.total) {
-        group.addTask {
-            var latencies: [Double] = []
-            latencies.reserveCapacity(arguments.total / arguments.concurrency + 1)
-            var bytes = 0
-            var failures = 0
-            while next.withLock({ state in
-                guard state.started < arguments.total, !state.refused else { return false }
-                state.started += 1
-                return true
-            }) {
-                let began = ContinuousClock.now
-                do {
-                    let (data, response) = try await session.data(from: arguments.url)
-                    bytes += data.count
-                    let status = (response as? HTTPURLResponse)?.statusCode ?? -1
-                    if status != 200 {
-                        failures += 1
-                        noteFailure("status \(status)")
-                    }
-                } catch {
-                    failures += 1
-                    noteFailure("\(error)")
-                    if caFile != nil, isCertificateFailure(error) { next.withLock { $0.refused = true } }
-                }
-                latencies.append(seconds(ContinuousClock.now - began))
-            }
-            return (latencies, bytes, failures)
-        }
+let result = await runLoad(arguments, stop: { refused.withLock { $0 } }) { _ in
+    do {
+        let (data, response) = try await session.data(from: url)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? -1
+        return RequestOutcome(bytes: data.count, failure: status == 200 ? nil : "status \(status)")
+    } catch {
+        if caFile != nil, isCertificateFailure(error) { refused.withLock { $0 = true } }
+        return RequestOutcome(bytes: 0, failure: "\(error)")
     }
-    var all: ([Double], Int, Int) = ([], 0, 0)
-    for await part in group {
-        all.0 += part.0
-        all.1 += part.1
-        all.2 += part.2
-    }
-    return all
 }
-let elapsed = seconds(ContinuousClock.now - start)
-let peakRSS = statusKiB("VmHWM")
 session.finishTasksAndInvalidate()
-let failure = firstFailure.withLock { $0 }
-if next.withLock({ $0.refused }) {
-    unsupported(arguments.protocolName, because: "the server's certificate was refused: this Foundation cannot "
-        + "trust BENCH_CAFILE (it honours URLSessionCertificateAuthorityInfoFile on Android only); "
-        + "the first error: \(failure ?? "?")")
+if refused.withLock({ $0 }) {
+    unsupported(client: "urlsession", protocolName: arguments.protocolName,
+                because: "the server's certificate was refused: this Foundation cannot trust BENCH_CAFILE (it honours "
+                    + "URLSessionCertificateAuthorityInfoFile on Android only); the first error: \(result.firstFailure ?? "?")")
 }
-if let failure {
-    FileHandle.standardError.write(Data("URLSessionClient: \(failures) failures, the first: \(failure)\n".utf8))
-}
-let sorted = latencies.sorted()
-func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-print(String(format: "client=urlsession proto=%@ c=%d n=%d ok=%d failures=%d seconds=%.3f rps=%.1f mibps=%.2f p50_ms=%.3f p99_ms=%.3f rss_kib=%d base_rss_kib=%d",
-             arguments.protocolName, arguments.concurrency, arguments.total, arguments.total - failures, failures, elapsed,
-             Double(arguments.total) / elapsed, Double(bytes) / elapsed / 1_048_576, percentile(0.5), percentile(0.99),
-             peakRSS, baseRSS))
+result.reportFailures(program: "URLSessionClient")
+print(result.line(client: "urlsession", arguments))
