@@ -17,6 +17,8 @@ Paths:
   /bad-chunk                  Transfer-Encoding: chunked with a chunk-size line that is not hex.
   /garbage                    bytes that are not HTTP, then a clean close.
   /slow-headers               a valid head sent one byte every 50 ms, then the body `hello`.
+  /headers                    200, body: the request's header lines as received, one per line,
+                              after its body was read whole; keep-alive.
   /slow-body?bytes=N&delay_ms=M
                               a valid response whose N-byte body (byte i is i % 251) is sent one
                               byte every M ms, keep-alive.
@@ -35,12 +37,13 @@ MAX_HEAD = 64 * 1024
 
 
 class Request:
-    """A request head: its path, query and whether the connection stays open after it."""
+    """A request head: its path, query, header lines and whether the connection stays open."""
 
-    def __init__(self, path, query, keep_alive):
+    def __init__(self, path, query, keep_alive, header_lines):
         self.path = path
         self.query = query
         self.keep_alive = keep_alive
+        self.header_lines = header_lines
 
 
 class FaultServer(socketserver.ThreadingTCPServer):
@@ -106,7 +109,7 @@ class FaultHandler(socketserver.BaseRequestHandler):
         connection = headers.get("connection", "").lower()
         keep_alive = version == "HTTP/1.1" and connection != "close"
         url = urllib.parse.urlsplit(target)
-        return Request(url.path, urllib.parse.parse_qs(url.query), keep_alive)
+        return Request(url.path, urllib.parse.parse_qs(url.query), keep_alive, lines[1:])
 
     def receive(self):
         try:
@@ -142,6 +145,9 @@ class FaultHandler(socketserver.BaseRequestHandler):
         with self.server.accepted_lock:
             accepted = self.server.accepted
         return self.respond(str(accepted).encode("ascii"))
+
+    def headers(self, request):
+        return self.respond("\n".join(request.header_lines).encode("latin-1"))
 
     def not_found(self, request):
         return self.respond(b"not found", status="404 Not Found")
@@ -205,6 +211,7 @@ class FaultHandler(socketserver.BaseRequestHandler):
 ROUTES = {
     "/ok": FaultHandler.ok,
     "/connections": FaultHandler.connections,
+    "/headers": FaultHandler.headers,
     "/hang": FaultHandler.hang,
     "/reset-mid-body": FaultHandler.reset_mid_body,
     "/truncated": FaultHandler.truncated,
