@@ -183,8 +183,10 @@ final class MultiDriver {
             if takenJobs.isEmpty && takenCommands.isEmpty { return }
             for job in takenJobs { loop.run(job) }
             takenJobs.removeAll(keepingCapacity: true)
-            handle(takenCommands)
-            takenCommands.removeAll(keepingCapacity: true)
+            if !takenCommands.isEmpty {
+                handle(takenCommands)
+                takenCommands.removeAll(keepingCapacity: true)
+            }
             resumptions.run()
         }
     }
@@ -447,8 +449,10 @@ final class MultiDriver {
             launch(loopTransfer.transfer)
             return
         }
-        h2cRelaunched.remove(ObjectIdentifier(loopTransfer.transfer))
-        finishH2C(loopTransfer, succeeded: failure == nil)
+        if loopTransfer.h2cRole != nil {
+            h2cRelaunched.remove(ObjectIdentifier(loopTransfer.transfer))
+            finishH2C(loopTransfer, succeeded: failure == nil)
+        }
         loopTransfer.transfer.finish(failure, metrics: metrics, resumptions)
         if !accepting && byEasy.isEmpty { tearDown() }
     }
