@@ -332,15 +332,14 @@ public final class HTTPClient: Sendable {
             if field.name == .acceptEncoding { hasAcceptEncoding = true }
             lines.append(value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(value)")
         }
-        // No 100-continue round trip before a body.
-        if !hasExpect, !body.isEmpty { lines.append("Expect:") }
-
         let transferBody: TransferRequest.Body
         switch body.storage {
         case .none: transferBody = .none
         case .bytes(let bytes): transferBody = .bytes(bytes)
         case .stream(let length, _): transferBody = .stream(length: length)
         }
+        // No 100-continue round trip before a body.
+        if !hasExpect, !transferBody.isEmpty { lines.append("Expect:") }
         let policy = redirects ?? configuration.redirects
         var maxRedirects: Int?
         if case .follow(let max) = policy { maxRedirects = max }

@@ -8,12 +8,6 @@ public struct HTTPClientRequestBody: Sendable {
 
     let storage: Storage
 
-    /// Whether there is no body at all.
-    var isEmpty: Bool {
-        if case .none = storage { return true }
-        return false
-    }
-
     /// No body.
     public static let none = HTTPClientRequestBody(storage: .none)
 

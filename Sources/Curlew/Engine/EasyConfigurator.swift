@@ -119,7 +119,7 @@ enum EasyConfigurator {
         case (_, .none):
             break
         }
-        if ![.get, .head, .post, .put].contains(request.method) || (request.method == .get && !isEmpty(request.body)) {
+        if ![.get, .head, .post, .put].contains(request.method) || (request.method == .get && !request.body.isEmpty) {
             try easy.setopt(.customRequest, request.method.rawValue)
         }
         if !request.headerLines.isEmpty { try easy.setopt(.httpHeader, request.headerLines) }
@@ -180,11 +180,5 @@ enum EasyConfigurator {
             if url.hasPrefix("https://") { try easy.setopt(.proxyCAInfo, request.caFile) }
         }
         if let path = configuration.unixSocketPath { try easy.setopt(.unixSocketPath, path) }
-
-    }
-
-    private static func isEmpty(_ body: TransferRequest.Body) -> Bool {
-        if case .none = body { return true }
-        return false
     }
 }

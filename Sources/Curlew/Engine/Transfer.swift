@@ -10,6 +10,12 @@ struct TransferRequest: Sendable {
         case bytes([UInt8])
         /// Fed by a producer task through ``UploadStream``; `length` nil means chunked.
         case stream(length: Int64?)
+
+        /// Whether there is no body at all.
+        var isEmpty: Bool {
+            if case .none = self { return true }
+            return false
+        }
     }
 
     var url: String
