@@ -523,11 +523,6 @@ public final class CurlEasy {
     }
 }
 
-extension CurlCode {
-    /// `CURLE_FAILED_INIT`.
-    public static let failedInit = CurlCode(rawValue: 2)
-}
-
 // The C trampolines. Each receives the unretained `CurlEasy` given as its DATA option (see
 // `opaqueSelf`) and only borrows it for the call.
 

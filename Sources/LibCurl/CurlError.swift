@@ -89,6 +89,56 @@ public struct CurlCode: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let recursiveAPICall = CurlCode(rawValue: 93)
     /// `CURLE_PROXY`.
     public static let proxy = CurlCode(rawValue: 97)
+    /// `CURLE_FAILED_INIT`.
+    public static let failedInit = CurlCode(rawValue: 2)
+    /// `CURLE_REMOTE_ACCESS_DENIED`.
+    public static let remoteAccessDenied = CurlCode(rawValue: 9)
+    /// `CURLE_HTTP_POST_ERROR`.
+    public static let httpPostError = CurlCode(rawValue: 34)
+    /// `CURLE_BAD_DOWNLOAD_RESUME`.
+    public static let badDownloadResume = CurlCode(rawValue: 36)
+    /// `CURLE_FILE_COULDNT_READ_FILE`.
+    public static let fileCouldntReadFile = CurlCode(rawValue: 37)
+    /// `CURLE_INTERFACE_FAILED`.
+    public static let interfaceFailed = CurlCode(rawValue: 45)
+    /// `CURLE_SETOPT_OPTION_SYNTAX`.
+    public static let setoptOptionSyntax = CurlCode(rawValue: 49)
+    /// `CURLE_SSL_ENGINE_NOTFOUND`.
+    public static let sslEngineNotFound = CurlCode(rawValue: 53)
+    /// `CURLE_SSL_ENGINE_SETFAILED`.
+    public static let sslEngineSetFailed = CurlCode(rawValue: 54)
+    /// `CURLE_USE_SSL_FAILED`.
+    public static let useSSLFailed = CurlCode(rawValue: 64)
+    /// `CURLE_SSL_ENGINE_INITFAILED`.
+    public static let sslEngineInitFailed = CurlCode(rawValue: 66)
+    /// `CURLE_LOGIN_DENIED`.
+    public static let loginDenied = CurlCode(rawValue: 67)
+    /// `CURLE_REMOTE_FILE_NOT_FOUND`.
+    public static let remoteFileNotFound = CurlCode(rawValue: 78)
+    /// `CURLE_SSH`.
+    public static let ssh = CurlCode(rawValue: 79)
+    /// `CURLE_SSL_SHUTDOWN_FAILED`.
+    public static let sslShutdownFailed = CurlCode(rawValue: 80)
+    /// `CURLE_SSL_CRL_BADFILE`.
+    public static let sslCRLBadFile = CurlCode(rawValue: 82)
+    /// `CURLE_NO_CONNECTION_AVAILABLE`.
+    public static let noConnectionAvailable = CurlCode(rawValue: 89)
+    /// `CURLE_SSL_INVALIDCERTSTATUS`.
+    public static let sslInvalidCertStatus = CurlCode(rawValue: 91)
+    /// `CURLE_AUTH_ERROR`.
+    public static let authError = CurlCode(rawValue: 94)
+    /// `CURLE_HTTP3`.
+    public static let http3 = CurlCode(rawValue: 95)
+    /// `CURLE_QUIC_CONNECT_ERROR`.
+    public static let quicConnectError = CurlCode(rawValue: 96)
+    /// `CURLE_SSL_CLIENTCERT`.
+    public static let sslClientCert = CurlCode(rawValue: 98)
+    /// `CURLE_UNRECOVERABLE_POLL`.
+    public static let unrecoverablePoll = CurlCode(rawValue: 99)
+    /// `CURLE_TOO_LARGE (libcurl 8.6 and later)`.
+    public static let tooLarge = CurlCode(rawValue: 100)
+    /// `CURLE_ECH_REQUIRED (libcurl 8.8 and later)`.
+    public static let echRequired = CurlCode(rawValue: 101)
 
     /// libcurl's text for the code (`curl_easy_strerror`).
     public var message: String { String(cString: curl_easy_strerror(CURLcode(UInt32(bitPattern: rawValue)))) }

@@ -43,15 +43,11 @@ public final class HTTPClient: Sendable {
     }()
 
     /// Starts a client: its share handle and `configuration.loopCount` loop threads.
-    /// - Throws: ``HTTPClientError`` when libcurl or libev cannot start, or the configuration
-    ///   is invalid (a CA bundle that cannot be written, a loop count below 1).
+    /// - Throws: ``HTTPClientError``: ``HTTPClientError/Kind/invalidConfiguration`` naming the
+    ///   field when the configuration is out of range (see ``HTTPClientConfiguration``), or
+    ///   another kind when libcurl or libev cannot start or the CA bundle cannot be written.
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) throws {
-        guard configuration.loopCount >= 1 else {
-            throw HTTPClientError.invalidRequest("loopCount must be at least 1")
-        }
-        guard configuration.responseBufferLowWater < configuration.responseBufferHighWater else {
-            throw HTTPClientError.invalidRequest("responseBufferLowWater must be below responseBufferHighWater")
-        }
+        try configuration.validate()
         // Before any libcurl socket exists: GnuTLS writes can raise SIGPIPE, and NOSIGNAL is set.
         signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
@@ -132,7 +128,7 @@ public final class HTTPClient: Sendable {
     /// see ``taskExecutor``. An invalid URL gets the first loop's.
     public func taskExecutor(for url: String) -> any TaskExecutor {
         guard loops.count > 1, let request = try? Self.request(.get, url),
-              let transferRequest = try? makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
+              let transferRequest = try? transferRequest(request, body: .none, timeout: nil, redirects: nil)
         else { return taskExecutor }
         return loops[Self.loopIndex(for: transferRequest.originKey, count: loops.count)]
     }
@@ -159,7 +155,7 @@ public final class HTTPClient: Sendable {
     ) async throws -> HTTPClientResponse {
         if let startupError { throw startupError }
         guard !state.withLock({ $0.shutDown }) else { throw HTTPClientError.shutdown }
-        let transferRequest = try makeTransferRequest(request, body: body, timeout: timeout, redirects: redirects)
+        let transferRequest = try transferRequest(request, body: body, timeout: timeout, redirects: redirects)
         let loop = loops[Self.loopIndex(for: transferRequest.originKey, count: loops.count)]
         let transfer = Transfer(request: transferRequest, logger: logger ?? Self.silentLogger)
         let owner = BodyOwner(transfer: transfer, loop: loop)
@@ -172,7 +168,11 @@ public final class HTTPClient: Sendable {
                 do {
                     try await produce(upload)
                 } catch {
-                    transfer.cancel(on: loop)
+                    // The upload's own failure (a length mismatch, the transfer's end), or what
+                    // the caller's stream threw: either stops the transfer and closes its connection.
+                    let reason = upload.failure ?? HTTPClientError(
+                        .requestBodyFailed, "the request body stream threw: \(error)", underlyingError: error)
+                    transfer.cancel(on: loop, reason: reason)
                 }
             }
         }
@@ -234,7 +234,8 @@ public final class HTTPClient: Sendable {
               let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty
         else { throw HTTPClientError.invalidRequest("not a valid URL: \(url.debugDescription)") }
-        var authority = components.percentEncodedHost ?? host
+        // The decoded host: libcurl takes UTF-8 names (and converts them), not escapes.
+        var authority = host
         if authority.contains(":") && !authority.hasPrefix("[") { authority = "[\(authority)]" }
         if let port = components.port { authority += ":\(port)" }
         if let user = components.percentEncodedUser {
@@ -256,7 +257,7 @@ public final class HTTPClient: Sendable {
             return !state.shutDown
         }
         guard first else { return }
-        let grace = Double(gracePeriod.components.seconds) + Double(gracePeriod.components.attoseconds) / 1e18
+        let grace = TimeLimit.graceSeconds(gracePeriod)
         await withTaskGroup(of: Void.self) { group in
             for loop in loops {
                 group.addTask {
@@ -297,73 +298,13 @@ public final class HTTPClient: Sendable {
 
     // MARK: - Building a transfer
 
-    func makeTransferRequest(
+    func transferRequest(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
         redirects: HTTPClientConfiguration.RedirectPolicy?
-    ) throws -> TransferRequest {
-        guard let scheme = request.scheme?.lowercased() else { throw HTTPClientError.invalidRequest("the request has no scheme") }
-        switch scheme {
-        case "http", "https": break
-        case "ws", "wss":
-            throw HTTPClientError(.unsupported, "WebSocket is not supported by the linked libcurl \(CurlVersion.current.version)")
-        default:
-            throw HTTPClientError.invalidRequest("unsupported scheme \(scheme.debugDescription): only http and https")
-        }
-        guard let authority = request.authority, !authority.isEmpty else {
-            throw HTTPClientError.invalidRequest("the request has no authority (host)")
-        }
-        guard !authority.utf8.contains(where: { $0 <= 32 || $0 == 127 || $0 == UInt8(ascii: "/") }) else {
-            throw HTTPClientError.invalidRequest("the authority \(authority.debugDescription) holds invalid characters")
-        }
-        let path = request.path ?? "/"
-        guard path.hasPrefix("/") || path == "*", !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
-            throw HTTPClientError.invalidRequest("the path \(path.debugDescription) holds invalid characters")
-        }
-        // The request's own fields. The client's User-Agent goes as CURLOPT_USERAGENT, which a
-        // field of the request replaces, so most requests need no list at all.
-        var lines: [String] = []
-        var hasExpect = false, hasAcceptEncoding = false
-        for field in request.headerFields {
-            let value = field.value
-            guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
-                throw HTTPClientError.invalidRequest("the value of header \(field.name) holds CR, LF or NUL")
-            }
-            if field.name == .expect { hasExpect = true }
-            if field.name == .acceptEncoding { hasAcceptEncoding = true }
-            lines.append(value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(value)")
-        }
-        let transferBody: TransferRequest.Body
-        switch body.storage {
-        case .none: transferBody = .none
-        case .bytes(let bytes): transferBody = .bytes(bytes)
-        case .stream(let length, _): transferBody = .stream(length: length)
-        }
-        // No 100-continue round trip before a body.
-        if !hasExpect, !transferBody.isEmpty { lines.append("Expect:") }
-        let policy = redirects ?? configuration.redirects
-        var maxRedirects: Int?
-        if case .follow(let max) = policy { maxRedirects = max }
-        var deadlineMS: Int?
-        if let timeout {
-            deadlineMS = Int(timeout.components.seconds) * 1000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
-        } else if let seconds = configuration.requestTimeout {
-            deadlineMS = Int(seconds * 1000)
-        }
-        let url = "\(scheme)://\(authority)\(path == "*" ? "/" : path)"
-        // The origin is needed to pick a loop among several, and for h2c's connection priming.
-        var originKey = ""
-        if loops.count > 1 || (scheme == "http" && configuration.httpVersion == .http2PriorKnowledge) {
-            var host = (authority.split(separator: "@").last.map(String.init) ?? authority).lowercased()
-            let defaultPort = scheme == "https" ? ":443" : ":80"
-            if host.hasSuffix(defaultPort) { host.removeLast(defaultPort.count) }
-            originKey = "\(scheme)://\(host)"
-        }
-        return TransferRequest(
-            url: url, method: request.method, headerLines: lines, body: transferBody,
-            maxRedirects: maxRedirects, deadlineMS: deadlineMS, configuration: configuration,
-            caFile: caFile, originKey: originKey, isTLS: scheme == "https",
-            decompression: configuration.decompression && !hasAcceptEncoding
-        )
+    ) throws(HTTPClientError) -> TransferRequest {
+        let needsOriginKey = loops.count > 1 || configuration.httpVersion == .http2PriorKnowledge
+        return try TransferRequest(request, body: body, timeout: timeout, redirects: redirects,
+                                   defaults: .init(configuration: configuration, caFile: caFile, needsOriginKey: needsOriginKey))
     }
 
     /// The loop an origin is pinned to: stable for the process, spread across loops.

@@ -1,13 +1,14 @@
 public import LibCurl
 
 /// Why a request failed. Switch on ``kind``; ``curlCode`` and ``detail`` carry libcurl's own
-/// words when the failure came from libcurl.
+/// words when the failure came from libcurl, and ``underlyingError`` the error of the caller's
+/// own code (a request body stream that threw).
 public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The kinds of failure a caller can act on.
+    /// The kinds of failure a caller can act on. Each case says when it happens.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        /// Nothing accepted the connection (`CURLE_COULDNT_CONNECT`).
+        /// Nothing accepted the connection: refused, or no QUIC listener for HTTP/3.
         case connectionRefused
-        /// The host name did not resolve (`CURLE_COULDNT_RESOLVE_HOST`/`_PROXY`).
+        /// The server's host name did not resolve.
         case dnsFailure
         /// The TLS handshake or verification failed (bad certificate, pin mismatch, version).
         case tlsFailure
@@ -19,18 +20,32 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         case shutdown
         /// More redirects than allowed.
         case tooManyRedirects
-        /// The body was larger than the limit set for it.
+        /// The response body was larger than the limit set for it.
         case bodyTooLarge
-        /// The body ended before the length the server announced.
+        /// The response body ended before the length the server announced.
         case truncatedBody
-        /// The peer broke the protocol (bad status line, bad chunk, HTTP/2 framing, encoding).
+        /// The peer broke the protocol: a reply that is not HTTP, a bad status line or chunk,
+        /// HTTP/2 or HTTP/3 framing, a bad content encoding.
         case protocolError
-        /// The connection failed while sending or receiving (reset, broken pipe).
+        /// The connection failed while sending or receiving (reset, broken pipe, closed before
+        /// any response).
         case networkError
-        /// The proxy refused or failed.
+        /// The proxy could not be reached, refused, or failed.
         case proxyFailure
-        /// The request was invalid and nothing was sent (bad URL, scheme, header).
+        /// The request was invalid and nothing was sent (bad URL, authority, method, body,
+        /// header, timeout).
         case invalidRequest
+        /// The client's configuration was rejected by ``HTTPClient/init(configuration:)``; the
+        /// message names the field.
+        case invalidConfiguration
+        /// A request body stream produced more or fewer bytes than the length declared for it
+        /// (the message gives both). The request was aborted and its connection closed.
+        case requestBodyLengthMismatch
+        /// The request body stream threw; ``underlyingError`` is what it threw. The request
+        /// was aborted and its connection closed.
+        case requestBodyFailed
+        /// A response body was read by a second task while another was waiting on it.
+        case concurrentBodyRead
         /// The feature is not available in the linked libcurl (HTTP/3, WebSocket, …).
         case unsupported
         /// Any other failure; see ``curlCode``.
@@ -45,13 +60,17 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     public let message: String
     /// libcurl's error-buffer text or other detail; may be empty.
     public let detail: String
+    /// The error that caused this one, when the caller's own code threw it (a request body
+    /// stream). Not part of equality.
+    public let underlyingError: (any Error)?
 
     /// An error of `kind`.
-    public init(_ kind: Kind, _ message: String, detail: String = "", curlCode: CurlCode? = nil) {
+    public init(_ kind: Kind, _ message: String, detail: String = "", curlCode: CurlCode? = nil, underlyingError: (any Error)? = nil) {
         self.kind = kind
         self.message = message
         self.detail = detail
         self.curlCode = curlCode
+        self.underlyingError = underlyingError
     }
 
     public var description: String {
@@ -61,31 +80,26 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         return text
     }
 
-    /// The error for a libcurl result, with the kind a caller can switch on.
-    init(curl code: CurlCode, detail: String) {
-        self.init(Self.kind(for: code), code.message, detail: detail, curlCode: code)
+    public static func == (lhs: HTTPClientError, rhs: HTTPClientError) -> Bool {
+        lhs.kind == rhs.kind && lhs.curlCode == rhs.curlCode && lhs.message == rhs.message && lhs.detail == rhs.detail
     }
 
-    static func kind(for code: CurlCode) -> Kind {
-        switch code.rawValue {
-        case 7: .connectionRefused
-        case 5, 6: .dnsFailure
-        case 35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98: .tlsFailure
-        case 28: .timeout
-        case 47: .tooManyRedirects
-        case 63: .bodyTooLarge
-        case 18: .truncatedBody
-        case 8, 16, 52, 61, 92, 95: .protocolError
-        case 55, 56: .networkError
-        case 97: .proxyFailure
-        case 1, 3: .invalidRequest
-        case 4: .unsupported
-        case 42: .cancelled
-        default: .other
-        }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(curlCode)
+        hasher.combine(message)
+        hasher.combine(detail)
+    }
+
+    /// The error for a libcurl result, with the kind a caller can switch on.
+    init(curl code: CurlCode, detail: String) {
+        self.init(Kind(curl: code, detail: detail), code.message, detail: detail, curlCode: code)
     }
 
     static let cancelled = HTTPClientError(.cancelled, "the request was cancelled")
     static let shutdown = HTTPClientError(.shutdown, "the client was shut down")
     static func invalidRequest(_ message: String) -> HTTPClientError { HTTPClientError(.invalidRequest, message) }
+    static func invalidConfiguration(_ field: String, _ problem: String) -> HTTPClientError {
+        HTTPClientError(.invalidConfiguration, "HTTPClientConfiguration.\(field) \(problem)")
+    }
 }

@@ -22,8 +22,13 @@ public struct HTTPClientRequestBody: Sendable {
     }
 
     /// A body read from `sequence` as it is sent, with backpressure: the sequence is not asked
-    /// for more while 256 KiB are waiting to be sent. With `length` nil the body is sent chunked.
-    /// A sequence that ends before `length` bytes fails the request.
+    /// for more while 256 KiB are waiting to be sent. With `length` nil the body is sent chunked
+    /// over HTTP/1.1 (a request's `Content-Length` field, if it has one, gives the length).
+    ///
+    /// A sequence that produces more or fewer bytes than `length` fails the request at once with
+    /// ``HTTPClientError/Kind/requestBodyLengthMismatch``, and one that throws fails it with
+    /// ``HTTPClientError/Kind/requestBodyFailed`` carrying the error; either way the connection
+    /// is closed, never reused.
     public static func stream<Chunks: AsyncSequence & Sendable>(
         _ sequence: Chunks, length: Int64? = nil
     ) -> HTTPClientRequestBody where Chunks.Element: Collection & Sendable, Chunks.Element.Element == UInt8 {
@@ -31,7 +36,7 @@ public struct HTTPClientRequestBody: Sendable {
             for try await chunk in sequence {
                 try await upload.write(chunk)
             }
-            upload.end()
+            try upload.end()
         })
     }
 }

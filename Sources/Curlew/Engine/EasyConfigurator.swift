@@ -6,26 +6,18 @@ internal import LibCurl
 /// callbacks). A pooled handle whose last request succeeded with the same shape is reused as it
 /// is, as libcurl intends handles to be reused; any other is reset and set up from scratch.
 struct EasyShape: Equatable {
-    var method: HTTPRequest.Method
-    var body: BodyKind
+    var sendMode: TransferRequest.SendMode
+    var customMethod: String?
     var headerLines: [String]
     var maxRedirects: Int?
     var decompression: Bool
     var h2cRole: MultiDriver.H2CRole?
     var isTLS: Bool
 
-    enum BodyKind: Equatable {
-        case none, bytes, stream
-    }
-
     init(_ loopTransfer: LoopTransfer) {
         let request = loopTransfer.request
-        method = request.method
-        switch request.body {
-        case .none: body = .none
-        case .bytes: body = .bytes
-        case .stream: body = .stream
-        }
+        sendMode = request.sendMode
+        customMethod = request.customMethod
         headerLines = request.headerLines
         maxRedirects = request.maxRedirects
         decompression = request.decompression
@@ -68,10 +60,15 @@ enum EasyConfigurator {
         let request = loopTransfer.request
         try easy.setopt(.url, request.url)
         try easy.setopt(.timeoutMS, request.deadlineMS.map { max(1, $0) } ?? 0)
-        switch request.body {
-        case .none: break
-        case .bytes(let bytes): try easy.setopt(request.method == .put ? .inFileSizeLarge : .postFieldSizeLarge, Int64(bytes.count))
-        case .stream(let length): try easy.setopt(request.method == .put ? .inFileSizeLarge : .postFieldSizeLarge, length ?? -1)
+        try setBodySize(easy, for: request)
+    }
+
+    /// The body's size for the send mode's own option (-1: chunked).
+    private static func setBodySize(_ easy: CurlEasy, for request: TransferRequest) throws {
+        switch request.sendMode {
+        case .upload: try easy.setopt(.inFileSizeLarge, request.bodyLength)
+        case .post: try easy.setopt(.postFieldSizeLarge, request.bodyLength)
+        case .bodiless, .head: break
         }
     }
 
@@ -95,33 +92,15 @@ enum EasyConfigurator {
         try? easy.setopt(.bufferSize, configuration.receiveBufferSize)
         try easy.setopt(.tcpNoDelay, true)
 
-        // Methods and bodies.
-        switch (request.method, request.body) {
-        case (.get, .none):
-            try easy.setopt(.httpGet, true)
-        case (.head, _):
-            try easy.setopt(.noBody, true)
-        case (.put, .bytes(let bytes)):
-            try easy.setopt(.upload, true)
-            try easy.setopt(.inFileSizeLarge, Int64(bytes.count))
-        case (.put, .stream(let length)):
-            try easy.setopt(.upload, true)
-            try easy.setopt(.inFileSizeLarge, length ?? -1)
-        case (_, .bytes(let bytes)):
-            try easy.setopt(.post, true)
-            try easy.setopt(.postFieldSizeLarge, Int64(bytes.count))
-        case (_, .stream(let length)):
-            try easy.setopt(.post, true)
-            try easy.setopt(.postFieldSizeLarge, length ?? -1)
-        case (.post, .none):
-            try easy.setopt(.post, true)
-            try easy.setopt(.postFieldSizeLarge, 0)
-        case (_, .none):
-            break
+        // The method and the body's framing (see `Framing`).
+        switch request.sendMode {
+        case .bodiless: try easy.setopt(.httpGet, true)
+        case .head: try easy.setopt(.noBody, true)
+        case .upload: try easy.setopt(.upload, true)
+        case .post: try easy.setopt(.post, true)
         }
-        if ![.get, .head, .post, .put].contains(request.method) || (request.method == .get && !request.body.isEmpty) {
-            try easy.setopt(.customRequest, request.method.rawValue)
-        }
+        try setBodySize(easy, for: request)
+        if let method = request.customMethod { try easy.setopt(.customRequest, method) }
         if !request.headerLines.isEmpty { try easy.setopt(.httpHeader, request.headerLines) }
         try easy.setopt(.userAgent, configuration.userAgent)
 
@@ -147,13 +126,16 @@ enum EasyConfigurator {
         if request.isTLS { try easy.setopt(.pipeWait, true) }
 
         // Timeouts.
-        try easy.setopt(.connectTimeoutMS, Int(configuration.connectTimeout * 1000))
+        // 0 is libcurl's default (300 s); `.infinity` is clamped to TimeLimit.maxMilliseconds.
+        if configuration.connectTimeout > 0 {
+            try easy.setopt(.connectTimeoutMS, TimeLimit.milliseconds(configuration.connectTimeout))
+        }
         if let deadline = request.deadlineMS {
             try easy.setopt(.timeoutMS, max(1, deadline))
         }
-        if let idle = configuration.idleTimeout {
+        if let idle = configuration.idleTimeout, idle.isFinite {
             try easy.setopt(.lowSpeedLimit, 1)
-            try easy.setopt(.lowSpeedTime, max(1, Int(idle.rounded(.up))))
+            try easy.setopt(.lowSpeedTime, TimeLimit.seconds(idle))
         }
 
         if request.decompression { try easy.setopt(.acceptEncoding, "") }

@@ -104,8 +104,8 @@ final class LoopTransfer {
             case .pause:
                 sendPaused = true
                 return .pause
-            case .abort:
-                failure = failure ?? HTTPClientError(.cancelled, "the request body stream failed")
+            case .abort(let error):
+                failure = failure ?? error
                 return .abort
             }
         }

@@ -230,7 +230,7 @@ final class MultiDriver {
             return
         }
         guard transfer.start() == .start else {
-            transfer.finish(.cancelled, metrics: nil, resumptions)
+            transfer.finish(transfer.cancelReason, metrics: nil, resumptions)
             return
         }
         launch(transfer)
@@ -337,7 +337,7 @@ final class MultiDriver {
             let next = line.removeFirst()
             h2cLine[origin] = line.isEmpty ? nil : line
             if next.cancelRequested {
-                next.finish(.cancelled, metrics: nil, resumptions)
+                next.finish(next.cancelReason, metrics: nil, resumptions)
             } else if accepting {
                 launch(next)
             } else {
@@ -355,7 +355,7 @@ final class MultiDriver {
         h2cOrigins[origin] = succeeded ? .ready : nil
         for transfer in waiting {
             if transfer.cancelRequested {
-                transfer.finish(.cancelled, metrics: nil, resumptions)
+                transfer.finish(transfer.cancelReason, metrics: nil, resumptions)
             } else if accepting {
                 launch(transfer)
             } else {
@@ -398,11 +398,11 @@ final class MultiDriver {
 
     private func cancel(_ transfer: Transfer) {
         if removeWaiting(transfer) {
-            transfer.finish(.cancelled, metrics: nil, resumptions)
+            transfer.finish(transfer.cancelReason, metrics: nil, resumptions)
             return
         }
         guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
-        complete(loopTransfer, error: .cancelled)
+        complete(loopTransfer, error: transfer.cancelReason)
     }
 
     private func resume(_ transfer: Transfer, receive: Bool) {

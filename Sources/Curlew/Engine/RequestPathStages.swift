@@ -42,7 +42,7 @@ public final class RequestPathStages {
     /// the shared and loop halves of the transfer, and the easy handle's options: the reused
     /// handle's path when `reuseHandle`, the full setup after `curl_easy_reset` otherwise.
     public func setUp(_ request: HTTPRequest, reuseHandle: Bool) throws {
-        let transferRequest = try client.makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
+        let transferRequest = try client.transferRequest(request, body: .none, timeout: nil, redirects: nil)
         let transfer = Transfer(request: transferRequest, logger: logger)
         let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions, callbacks: callbacks)
         do {
@@ -106,7 +106,7 @@ public final class RequestPathStages {
 
     /// A transfer whose head has been delivered (no one waits for it).
     private func streamingTransfer(_ request: HTTPRequest) throws -> Transfer {
-        let transferRequest = try client.makeTransferRequest(request, body: .none, timeout: nil, redirects: nil)
+        let transferRequest = try client.transferRequest(request, body: .none, timeout: nil, redirects: nil)
         let transfer = Transfer(request: transferRequest, logger: logger)
         _ = transfer.start()
         transfer.deliverHead(HeadParser.Head(status: 200, reason: "OK", version: .http1_1, location: false, rawFields: []), resumptions)

@@ -2,43 +2,6 @@ internal import HTTPTypes
 internal import Logging
 internal import CurlewLocks
 
-/// Everything the loop needs to set an easy handle up for one request; built and checked by
-/// ``HTTPClient`` before anything is sent.
-struct TransferRequest: Sendable {
-    enum Body: Sendable {
-        case none
-        case bytes([UInt8])
-        /// Fed by a producer task through ``UploadStream``; `length` nil means chunked.
-        case stream(length: Int64?)
-
-        /// Whether there is no body at all.
-        var isEmpty: Bool {
-            if case .none = self { return true }
-            return false
-        }
-    }
-
-    var url: String
-    var method: HTTPRequest.Method
-    /// `Name: value` lines for `CURLOPT_HTTPHEADER`.
-    var headerLines: [String]
-    var body: Body
-    var maxRedirects: Int?
-    var deadlineMS: Int?
-    var configuration: HTTPClientConfiguration
-    /// The CA file to use (a file written for `caPEM`, or `tls.caFile`).
-    var caFile: String?
-    /// `scheme://host[:port]`, lowercased, default port dropped: what pins the request to a
-    /// loop among several and groups h2c requests; empty when neither applies.
-    var originKey: String
-    /// Whether the scheme is https.
-    var isTLS: Bool
-    var decompression: Bool
-
-    /// Whether this request goes as h2c with prior knowledge (cleartext, HTTP/2 asked for).
-    var usesH2CPriorKnowledge: Bool { !isTLS && configuration.httpVersion == .http2PriorKnowledge }
-}
-
 /// The final head of a response, as the loop hands it to `execute`: raw, so that the fields
 /// are made on the caller's thread (``HeadParser/Head/response``), not the loop's.
 typealias ResponseHead = HeadParser.Head
@@ -68,7 +31,7 @@ final class Transfer: Sendable {
     init(request: TransferRequest, logger: Logger) {
         self.request = request
         self.logger = logger
-        if case .stream = request.body { upload = UploadStream() } else { upload = nil }
+        if case .stream(let length) = request.body { upload = UploadStream(declaredLength: length) } else { upload = nil }
         let configuration = request.configuration
         state = Locked(Shared(machine: Machine(highWater: configuration.responseBufferHighWater,
                                               lowWater: configuration.responseBufferLowWater)))
@@ -82,11 +45,12 @@ final class Transfer: Sendable {
         if case .fail(let continuation, let error) = action { continuation.resume(throwing: error) }
     }
 
-    /// Asks the loop to stop the transfer (task cancelled, body dropped). Idempotent.
-    func cancel(on loop: EventLoop) {
-        let action = state.withLock { $0.machine.requestCancel() }
+    /// Asks the loop to stop the transfer: task cancelled or body dropped (`.cancelled`), or
+    /// the request body failed (`reason`). Idempotent: the first reason is kept.
+    func cancel(on loop: EventLoop, reason: HTTPClientError = .cancelled) {
+        let action = state.withLock { $0.machine.requestCancel(reason) }
         if action == .sendCancel { loop.send(.cancel(self)) }
-        upload?.fail(.cancelled)
+        upload?.fail(reason)
     }
 
     /// The next body chunk, `nil` at the end.
@@ -145,6 +109,9 @@ final class Transfer: Sendable {
     func start() -> Machine.StartAction { state.withLock { $0.machine.start() } }
 
     var cancelRequested: Bool { state.withLock { $0.machine.cancelRequested } }
+
+    /// Why the transfer is to stop, once ``cancelRequested``.
+    var cancelReason: HTTPClientError { state.withLock { $0.machine.cancelReason } }
 
     /// Hands the final head to the caller (resumed when `resumptions` runs).
     func deliverHead(_ head: ResponseHead, _ resumptions: Resumptions) {

@@ -18,6 +18,8 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
 
     private(set) var phase: Phase = .queued
     private(set) var cancelRequested = false
+    /// Why the transfer is to stop: ``HTTPClientError/cancelled``, or the upload's failure.
+    private(set) var cancelReason = HTTPClientError.cancelled
     private var headWaiter: HeadWaiter?
     private var bodyWaiter: BodyWaiter?
     private var chunks: [Chunk] = []
@@ -68,9 +70,10 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
         case none
     }
 
-    mutating func requestCancel() -> CancelAction {
+    mutating func requestCancel(_ reason: HTTPClientError = .cancelled) -> CancelAction {
         guard phase != .finished, !cancelRequested else { return .none }
         cancelRequested = true
+        cancelReason = reason
         return .sendCancel
     }
 
@@ -104,8 +107,14 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
             return .end
         }
         guard let waiter else { return .wait }
+        guard bodyWaiter == nil else { return .fail(Self.concurrentRead) }
         bodyWaiter = waiter
         return .wait
+    }
+
+    /// What a second reader gets while another waits: the body is one stream, read once.
+    static var concurrentRead: HTTPClientError {
+        HTTPClientError(.concurrentBodyRead, "the response body is already being read by another task")
     }
 
     // MARK: - The loop's side

@@ -24,8 +24,7 @@ enum URLSplitter {
         var index = 0
         while index < count, bytes[index] != UInt8(ascii: ":") {
             let byte = bytes[index]
-            let isAlpha = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
-            guard isAlpha || (index > 0 && (isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "."))) else {
+            guard URLBytes.isAlpha(byte) || (index > 0 && (URLBytes.isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "."))) else {
                 return nil
             }
             index += 1
@@ -33,7 +32,8 @@ enum URLSplitter {
         guard index > 0, index + 2 < count, bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") else { return nil }
         let schemeEnd = index
         index += 3
-        // The authority: reg-name characters only, then an optional all-digit port.
+        // The authority: the host-name characters libcurl takes (no sub-delimiters, no escapes),
+        // then an optional all-digit port; anything else is the Foundation path's.
         let hostStart = index
         var portStart: Int?
         while index < count, bytes[index] != UInt8(ascii: "/"), bytes[index] != UInt8(ascii: "?"), bytes[index] != UInt8(ascii: "#") {
@@ -41,10 +41,10 @@ enum URLSplitter {
             if byte == UInt8(ascii: ":") {
                 guard portStart == nil else { return nil }
                 portStart = index + 1
-            } else if let _ = portStart {
-                guard isDigit(byte) else { return nil }
+            } else if let portStart {
+                guard URLBytes.isDigit(byte), index - portStart < 5 else { return nil }
             } else {
-                guard isUnreserved(byte) || isSubDelimiter(byte) else { return nil }
+                guard URLBytes.isUnreserved(byte) else { return nil }
             }
             index += 1
         }
@@ -77,36 +77,14 @@ enum URLSplitter {
             let byte = bytes[index]
             if byte == UInt8(ascii: "#"), stoppingAtFragment { return index }
             if byte == UInt8(ascii: "%") {
-                guard index + 2 < bytes.count, isHexDigit(bytes[index + 1]), isHexDigit(bytes[index + 2]) else { return nil }
+                guard index + 2 < bytes.count, URLBytes.isHexDigit(bytes[index + 1]), URLBytes.isHexDigit(bytes[index + 2]) else { return nil }
                 index += 3
                 continue
             }
-            guard isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@")
+            guard URLBytes.isUnreserved(byte) || URLBytes.isSubDelimiter(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@")
                     || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") else { return nil }
             index += 1
         }
         return index
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        isDigit(byte) || ((byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "f"))
-    }
-
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
-        let lower = byte | 0x20
-        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || isDigit(byte)
-            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
-    }
-
-    private static func isSubDelimiter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
-            return true
-        default:
-            return false
-        }
     }
 }

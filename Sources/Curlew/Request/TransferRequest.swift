@@ -1,0 +1,262 @@
+internal import HTTPTypes
+
+/// Everything the loop needs to set an easy handle up for one request; built and checked by
+/// ``init(_:body:timeout:redirects:defaults:)`` before anything is sent.
+struct TransferRequest: Sendable {
+    enum Body: Sendable {
+        case none
+        case bytes([UInt8])
+        /// Fed by a producer task through ``UploadStream``; `length` nil means chunked.
+        case stream(length: Int64?)
+    }
+
+    /// How libcurl is told to send the request: the mode decides the request line's default
+    /// method and the framing, ``customMethod`` (`CURLOPT_CUSTOMREQUEST`) the method itself.
+    enum SendMode: Equatable {
+        /// No body, no framing (`CURLOPT_HTTPGET`).
+        case bodiless
+        /// `CURLOPT_NOBODY`: a HEAD request, no body expected in the response.
+        case head
+        /// `CURLOPT_UPLOAD` with `CURLOPT_INFILESIZE_LARGE` = ``TransferRequest/bodyLength``.
+        case upload
+        /// `CURLOPT_POST` with `CURLOPT_POSTFIELDSIZE_LARGE` = ``TransferRequest/bodyLength``.
+        case post
+    }
+
+    var url: String
+    var method: HTTPRequest.Method
+    /// `Name: value` lines for `CURLOPT_HTTPHEADER`, with the removals of libcurl's defaults.
+    var headerLines: [String]
+    var body: Body
+    var sendMode: SendMode
+    /// The method for `CURLOPT_CUSTOMREQUEST`, when the mode's own is not it.
+    var customMethod: String?
+    /// The body's length for the mode's size option: -1 for chunked, 0 for an empty body.
+    var bodyLength: Int64
+    var maxRedirects: Int?
+    var deadlineMS: Int?
+    var configuration: HTTPClientConfiguration
+    /// The CA file to use (a file written for `caPEM`, or `tls.caFile`).
+    var caFile: String?
+    /// `scheme://host[:port]`, lowercased, default port dropped: what pins the request to a
+    /// loop among several and groups h2c requests; empty when neither applies.
+    var originKey: String
+    /// Whether the scheme is https.
+    var isTLS: Bool
+    var decompression: Bool
+
+    /// Whether this request goes as h2c with prior knowledge (cleartext, HTTP/2 asked for).
+    var usesH2CPriorKnowledge: Bool { !isTLS && configuration.httpVersion == .http2PriorKnowledge }
+
+    /// What a client adds to each of its requests.
+    struct Defaults: Sendable {
+        var configuration: HTTPClientConfiguration
+        var caFile: String?
+        /// Whether the origin key is needed (several loops, or h2c).
+        var needsOriginKey: Bool
+    }
+
+    /// The most bytes of method, URL and header lines a request may have: libcurl builds the
+    /// request head in a buffer of at most 1 MiB (`DYN_HTTP_REQUEST`) and fails a larger one
+    /// as "out of memory"; 16 KiB are left for the fields it adds itself.
+    static let maxHeadBytes = (1 << 20) - (16 << 10)
+
+    /// Checks `request` and turns it into what the loop sets up.
+    /// - Throws: ``HTTPClientError/Kind/invalidRequest`` (nothing was sent) for a scheme other
+    ///   than http and https, a bad authority or path, a method that cannot have the body it
+    ///   was given, framing fields that contradict the body, a header value with a control
+    ///   character, a head too large, or a timeout or redirect limit out of range.
+    init(
+        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
+        redirects: HTTPClientConfiguration.RedirectPolicy?, defaults: Defaults
+    ) throws(HTTPClientError) {
+        let configuration = defaults.configuration
+        guard let scheme = request.scheme?.lowercased() else { throw .invalidRequest("the request has no scheme") }
+        switch scheme {
+        case "http", "https": break
+        case "ws", "wss":
+            throw HTTPClientError(.unsupported, "WebSocket requests are not supported by HTTPClient.execute")
+        default:
+            throw .invalidRequest("unsupported scheme \(scheme.debugDescription): only http and https")
+        }
+        guard let authority = request.authority else { throw .invalidRequest("the request has no authority (host)") }
+        let host = try Authority.host(of: authority)
+        let path = request.path ?? "/"
+        guard path.hasPrefix("/") || path == "*", !path.utf8.contains(where: { $0 <= 32 || $0 == 127 || $0 == UInt8(ascii: "#") }) else {
+            throw .invalidRequest("the path \(path.debugDescription) holds invalid characters")
+        }
+        if request.method == .connect {
+            throw .invalidRequest("CONNECT is not supported: configure a proxy instead")
+        }
+
+        // The request's own fields, then removals of the fields libcurl would add by itself.
+        var lines: [String] = []
+        lines.reserveCapacity(request.headerFields.count + 3)
+        var declaredLength: Int64?, declaresChunked = false
+        var has = (expect: false, acceptEncoding: false, accept: false, contentType: false)
+        var headBytes = request.method.rawValue.utf8.count + authority.utf8.count + path.utf8.count + configuration.userAgent.utf8.count
+        for field in request.headerFields {
+            let value = field.value
+            guard FieldValue.isValid(value) else {
+                throw .invalidRequest("the value of header \(field.name) holds a control character (CR, LF, NUL, …)")
+            }
+            headBytes += field.name.rawName.utf8.count + value.utf8.count + 4
+            switch field.name {
+            // Framing is the client's to write, from the body: fields that agree with the body
+            // are taken out (libcurl writes them), fields that contradict it are refused.
+            case .contentLength:
+                guard let length = Int64(value), length >= 0, declaredLength == nil || declaredLength == length else {
+                    throw .invalidRequest("the Content-Length field \(value.debugDescription) is not one length of 0 or more")
+                }
+                declaredLength = length
+                continue
+            case .transferEncoding:
+                guard value.lowercased() == "chunked" else {
+                    throw .invalidRequest("the Transfer-Encoding field \(value.debugDescription) is not supported: only chunked, which the client writes itself")
+                }
+                declaresChunked = true
+                continue
+            case .expect: has.expect = true
+            case .acceptEncoding: has.acceptEncoding = true
+            case .accept: has.accept = true
+            case .contentType: has.contentType = true
+            default: break
+            }
+            lines.append(value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(value)")
+        }
+        guard headBytes <= Self.maxHeadBytes else {
+            throw .invalidRequest("the request head is \(headBytes) bytes, more than the \(Self.maxHeadBytes) libcurl can send")
+        }
+
+        // The body, its framing, and how libcurl is told to send it.
+        let framing = try Framing(method: request.method, body: body, declaredLength: declaredLength, declaresChunked: declaresChunked)
+        // No header the caller did not ask for: libcurl's `Accept: */*` and, for POST mode, its
+        // `Content-Type: application/x-www-form-urlencoded` are removed; no 100-continue round
+        // trip before a body.
+        if let declaredLength, !framing.writesLength { lines.append("Content-Length: \(declaredLength)") }
+        if !has.accept { lines.append("Accept:") }
+        if framing.mode == .post && !has.contentType { lines.append("Content-Type:") }
+        if framing.carriesBytes && !has.expect { lines.append("Expect:") }
+
+        let policy = redirects ?? configuration.redirects
+        var maxRedirects: Int?
+        if case .follow(let max) = policy {
+            guard max >= 0 else { throw .invalidRequest("the redirect limit must be 0 or more, not \(max)") }
+            maxRedirects = max
+        }
+        var deadlineMS: Int?
+        if let timeout {
+            deadlineMS = try TimeLimit.milliseconds(timeout)
+        } else if let seconds = configuration.requestTimeout {
+            deadlineMS = TimeLimit.milliseconds(seconds)
+        }
+        var originKey = ""
+        if defaults.needsOriginKey {
+            var origin = host.lowercased()
+            let defaultPort = scheme == "https" ? ":443" : ":80"
+            if origin.hasSuffix(defaultPort) { origin.removeLast(defaultPort.count) }
+            originKey = "\(scheme)://\(origin)"
+        }
+        self.url = "\(scheme)://\(authority)\(path == "*" ? "/" : path)"
+        self.method = request.method
+        self.headerLines = lines
+        self.body = framing.body
+        self.sendMode = framing.mode
+        self.customMethod = framing.customMethod
+        self.bodyLength = framing.length
+        self.maxRedirects = maxRedirects
+        self.deadlineMS = deadlineMS
+        self.configuration = configuration
+        self.caFile = defaults.caFile
+        self.originKey = originKey
+        self.isTLS = scheme == "https"
+        self.decompression = configuration.decompression && !has.acceptEncoding
+    }
+}
+
+/// The method × body rules: what is sent for each method with each kind of body.
+///
+/// - A non-empty body is sent with every method but HEAD and TRACE (which refuse one), with
+///   `Content-Length` when its length is known and `Transfer-Encoding: chunked` (HTTP/1.1)
+///   when not.
+/// - POST, PUT and PATCH always carry a body: an empty one is sent as `Content-Length: 0`.
+/// - Other methods with no body, or an empty one, send no framing at all.
+/// - The method is always the one asked for (`CURLOPT_CUSTOMREQUEST` where libcurl's mode
+///   would name another); CONNECT is refused.
+struct Framing {
+    var mode: TransferRequest.SendMode
+    var customMethod: String?
+    /// The size option's value: -1 for chunked.
+    var length: Int64
+    var body: TransferRequest.Body
+    /// Whether libcurl writes the framing (`Content-Length` or chunked) itself.
+    var writesLength: Bool { mode == .post || mode == .upload }
+    /// Whether body bytes may go on the wire (a known non-zero length, or chunked).
+    var carriesBytes: Bool { writesLength && length != 0 }
+
+    /// - Parameters:
+    ///   - declaredLength: the request's `Content-Length` field, if any: it must agree with the
+    ///     body, and gives a stream of unknown length its length.
+    ///   - declaresChunked: whether the request has `Transfer-Encoding: chunked`: only a
+    ///     stream of unknown length may.
+    init(method: HTTPRequest.Method, body: HTTPClientRequestBody, declaredLength: Int64? = nil, declaresChunked: Bool = false) throws(HTTPClientError) {
+        // The body's length: nil for none, -1 for a stream of unknown length.
+        var length: Int64?
+        var transferBody = TransferRequest.Body.none
+        switch body.storage {
+        case .none:
+            length = nil
+        case .bytes(let bytes):
+            length = bytes.isEmpty ? nil : Int64(bytes.count)
+            transferBody = bytes.isEmpty ? .none : .bytes(bytes)
+        case .stream(let streamLength, _):
+            if let streamLength, streamLength < 0 {
+                throw .invalidRequest("the body stream's length must be 0 or more, not \(streamLength)")
+            }
+            let known = streamLength ?? declaredLength
+            length = known ?? -1
+            transferBody = .stream(length: known)
+        }
+        if let declaredLength, declaredLength != (length ?? 0) {
+            let actual = length.map { $0 < 0 ? "has an unknown length" : "has \($0) bytes" } ?? "is empty"
+            throw .invalidRequest("the Content-Length field says \(declaredLength) bytes, but the body \(actual)")
+        }
+        if declaresChunked, length != -1 {
+            throw .invalidRequest("a Transfer-Encoding: chunked field needs a body stream of unknown length")
+        }
+        switch method {
+        case .head, .trace:
+            guard length == nil || length == 0 else {
+                throw .invalidRequest("a \(method.rawValue) request cannot have a body")
+            }
+            mode = method == .head ? .head : .bodiless
+            self.length = 0
+        case .put:
+            mode = .upload
+            self.length = length ?? 0
+        case .post, .patch:
+            mode = .post
+            self.length = length ?? 0
+        default:
+            if let length, length != 0 {
+                mode = .post
+                self.length = length
+            } else {
+                mode = .bodiless
+                self.length = 0
+            }
+        }
+        switch (mode, method) {
+        case (.bodiless, .get), (.head, .head), (.upload, .put), (.post, .post): customMethod = nil
+        default: customMethod = method.rawValue
+        }
+        self.body = mode == .post || mode == .upload ? transferBody : .none
+    }
+}
+
+/// HTTP field values (RFC 9110 §5.5): visible characters, obs-text, space and tab.
+enum FieldValue {
+    static func isValid(_ value: String) -> Bool {
+        !value.utf8.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
+    }
+}
