@@ -6,7 +6,7 @@ internal import CurlewLocks
 /// with `python3` (standard library only).
 ///
 /// Paths: `/ok` (200, `ok`, keep-alive), `/connections` (how many TCP connections it has
-/// accepted, the asking one and the start-up probe included), `/headers` (the request's header
+/// accepted, the asking one and the start-up probe included), `/echo` (the request as JSON: method, header lines, framing, body), `/headers` (the request's header
 /// lines as received, one per line), `/hang` (never answers, holds the
 /// socket until the client goes), `/reset-mid-body` (Content-Length 100000, 10000 bytes, then
 /// RST), `/truncated` (Content-Length 1000, 500 bytes, then FIN), `/bad-chunk` (a chunk-size

@@ -2,6 +2,7 @@
 import CurlewTestSupport
 import Foundation
 import HTTPTypes
+import LibCurl
 import Testing
 
 @Suite("HTTPClient: redirects, decompression, HTTP/2, caches, loops", .serialized)

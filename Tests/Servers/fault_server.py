@@ -27,6 +27,7 @@ Anything else is a 404, keep-alive.
 
 import argparse
 import socket
+import json
 import socketserver
 import struct
 import threading
@@ -39,7 +40,11 @@ MAX_HEAD = 64 * 1024
 class Request:
     """A request head: its path, query, header lines and whether the connection stays open."""
 
-    def __init__(self, path, query, keep_alive, header_lines):
+    def __init__(self, method, path, query, keep_alive, header_lines, body, framing):
+        self.method = method
+        self.body = body
+        # How the body was framed: "content-length", "chunked" or "none".
+        self.framing = framing
         self.path = path
         self.query = query
         self.keep_alive = keep_alive
@@ -99,17 +104,63 @@ class FaultHandler(socketserver.BaseRequestHandler):
         for line in lines[1:]:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0") or "0")
-        while len(self.buffer) < length:
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            framing, body = "chunked", self.read_chunked()
+            if body is None:
+                return None
+        else:
+            framing = "content-length" if "content-length" in headers else "none"
+            length = int(headers.get("content-length", "0") or "0")
+            body = self.read_exactly(length)
+            if body is None:
+                return None
+        connection = headers.get("connection", "").lower()
+        keep_alive = version == "HTTP/1.1" and connection != "close"
+        url = urllib.parse.urlsplit(target)
+        return Request(parts[0], url.path, urllib.parse.parse_qs(url.query), keep_alive, lines[1:], body, framing)
+
+    def read_exactly(self, count):
+        while len(self.buffer) < count:
             chunk = self.receive()
             if not chunk:
                 return None
             self.buffer += chunk
-        self.buffer = self.buffer[length:]
-        connection = headers.get("connection", "").lower()
-        keep_alive = version == "HTTP/1.1" and connection != "close"
-        url = urllib.parse.urlsplit(target)
-        return Request(url.path, urllib.parse.parse_qs(url.query), keep_alive, lines[1:])
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def read_line(self):
+        while b"\r\n" not in self.buffer:
+            if len(self.buffer) > MAX_HEAD:
+                return None
+            chunk = self.receive()
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\r\n", 1)
+        return line
+
+    def read_chunked(self):
+        """A chunked body, decoded; None when it does not parse or the client went away."""
+        body = b""
+        while True:
+            line = self.read_line()
+            try:
+                size = int(line.split(b";")[0], 16) if line is not None else None
+            except ValueError:
+                return None
+            if size is None:
+                return None
+            if size == 0:
+                while True:  # trailer fields, up to the empty line
+                    trailer = self.read_line()
+                    if trailer is None:
+                        return None
+                    if trailer == b"":
+                        return body
+            data = self.read_exactly(size + 2)
+            if data is None or data[-2:] != b"\r\n":
+                return None
+            body += data[:-2]
 
     def receive(self):
         try:
@@ -148,6 +199,19 @@ class FaultHandler(socketserver.BaseRequestHandler):
 
     def headers(self, request):
         return self.respond("\n".join(request.header_lines).encode("latin-1"))
+
+    def echo(self, request):
+        """The request as received: method, header lines, framing and body (latin-1), as JSON."""
+        report = {
+            "method": request.method,
+            "headers": request.header_lines,
+            "framing": request.framing,
+            "body": request.body.decode("latin-1"),
+        }
+        body = json.dumps(report).encode("utf-8")
+        if request.method == "HEAD":  # the head alone, with the length a GET would get
+            return self.send(self.head("200 OK", [("Content-Type", "application/json"), ("Content-Length", len(body))]))
+        return self.respond(body)
 
     def not_found(self, request):
         return self.respond(b"not found", status="404 Not Found")
@@ -212,6 +276,7 @@ ROUTES = {
     "/ok": FaultHandler.ok,
     "/connections": FaultHandler.connections,
     "/headers": FaultHandler.headers,
+    "/echo": FaultHandler.echo,
     "/hang": FaultHandler.hang,
     "/reset-mid-body": FaultHandler.reset_mid_body,
     "/truncated": FaultHandler.truncated,
