@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
 /// Checks a request's authority, `[userinfo@]host[:port]`, byte by byte: anything else would
 /// change the request target once the URL is put together (`host:port?` asks for `/`,
 /// `a@b@c` connects to another host).
@@ -42,9 +46,7 @@ enum Authority {
             let literal = UnsafeBufferPointer(rebasing: bytes[(index + 1)..<close])
             let zone = literal.firstIndex(of: UInt8(ascii: "%"))
             let address = UnsafeBufferPointer(rebasing: literal[..<(zone ?? literal.endIndex)])
-            guard address.allSatisfy({ URLBytes.isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }),
-                  address.contains(UInt8(ascii: ":"))
-            else { return .failure(Problem(text: "has an invalid IPv6 literal")) }
+            guard isIPv6(address) else { return .failure(Problem(text: "has an invalid IPv6 literal")) }
             if let zone {
                 let zoneBytes = UnsafeBufferPointer(rebasing: literal[zone...])
                 guard zoneBytes.count > 3, zoneBytes[zoneBytes.startIndex + 1] == UInt8(ascii: "2"), zoneBytes[zoneBytes.startIndex + 2] == UInt8(ascii: "5"),
@@ -73,6 +75,17 @@ enum Authority {
               let number = Int(String(decoding: port, as: UTF8.self)), (1...65535).contains(number)
         else { return .failure(Problem(text: "has a port that is not a number in 1...65535")) }
         return .success(hostStart)
+    }
+
+    /// Whether `bytes` is an IPv6 address, as `inet_pton` reads one.
+    private static func isIPv6(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count < 64, bytes.allSatisfy({ URLBytes.isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else {
+            return false
+        }
+        var text = Array(bytes)
+        text.append(0)
+        var address = in6_addr()
+        return text.withUnsafeBufferPointer { inet_pton(AF_INET6, $0.baseAddress.map(UnsafeRawPointer.init)?.assumingMemoryBound(to: CChar.self), &address) } == 1
     }
 
     private static func describe(_ byte: UInt8) -> String {
