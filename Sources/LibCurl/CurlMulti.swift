@@ -244,7 +244,12 @@ public final class CurlMulti {
     ///
     /// The corresponding C function is `curl_multi_info_read`. Handles stay in the multi:
     /// remove them to reuse them.
+    /// - Throws: ``CurlMultiError`` with `.badFunctionArgument` when `max` is not greater than
+    ///   zero (PycURL: "argument to info_read must be greater than zero"); nothing is read then.
     public func infoRead(max: Int = 1000) throws -> CurlInfoReadResult {
+        guard max > 0 else {
+            throw CurlMultiError(.badFunctionArgument, detail: "infoRead(max:) needs a max greater than zero, not \(max)")
+        }
         let handle = try outsideCallbacks("infoRead")
         var result = CurlInfoReadResult(queued: 0, succeeded: [], failed: [])
         var read = 0

@@ -350,6 +350,20 @@ struct CurlMultiTests {
         let connects = try easies.map { try $0.getinfo(.numConnects) }.reduce(0, +)
         #expect(connects == 1)
     }
+
+    @Test("infoRead(max:) with zero or a negative max throws and reads nothing")
+    func infoReadMaxMustBePositive() throws {
+        let multi = try CurlMulti()
+        try multi.add(try makeEasy(nginx.httpURL("/small"), nginx, into: Received()))
+        try runWithSelect(multi)
+        for max in [0, -1, Int.min] {
+            let error = try #require(throws: CurlMultiError.self) { _ = try multi.infoRead(max: max) }
+            #expect(error.code == .badFunctionArgument)
+        }
+        let result = try multi.infoRead()
+        #expect(result.succeeded.count == 1, "the refused reads left the message queued")
+        try multi.close()
+    }
 }
 }
 
