@@ -300,6 +300,9 @@ public final class CurlMulti {
         return result
     }
 
+    /// PycURL's bound on a `select` timeout: 365 days, in seconds (exclusive).
+    private static let selectTimeoutLimit = 365.0 * 86_400
+
     /// `curl_multi_fdset` into fresh sets, with the highest socket (-1 for none).
     private func cFDSets(_ call: String) throws -> (fd_set, fd_set, fd_set, Int32) {
         let handle = try liveHandle(call)
@@ -318,16 +321,22 @@ public final class CurlMulti {
     /// The corresponding C functions are `curl_multi_fdset` and `select`. When libcurl has no
     /// socket to wait on yet (resolving, for example), it sleeps for the shorter of `timeout`
     /// and 100 ms, as libcurl's documentation advises, and returns 0.
+    /// - Parameter timeout: Seconds, from 0 up to (not including) 365 days.
     /// - Returns: The number of ready sockets, 0 on timeout.
+    /// - Throws: ``CurlMultiError`` with `.badFunctionArgument` for a timeout outside that range
+    ///   (negative, 365 days or more, infinite or NaN; PycURL: "invalid timeout period").
     public func select(timeout: Double) throws -> Int {
+        // Written so that NaN fails it too.
+        guard timeout >= 0, timeout < Self.selectTimeoutLimit else {
+            throw CurlMultiError(.badFunctionArgument, detail: "invalid timeout period: select(timeout:) takes 0 to less than 365 days, not \(timeout)")
+        }
         var (readSet, writeSet, exceptionSet, maxFD) = try cFDSets("select")
-        let seconds = Swift.min(Swift.max(0, timeout.isNaN ? 0 : timeout), 86_400)
         if maxFD < 0 {
-            let wait = Swift.min(seconds, 0.1)
+            let wait = Swift.min(timeout, 0.1)
             usleep(useconds_t(wait * 1_000_000))
             return 0
         }
-        var interval = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
+        var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
         let ready = Glibc.select(maxFD + 1, &readSet, &writeSet, &exceptionSet, &interval)
         if ready < 0 {
             if errno == EINTR { return 0 }

@@ -364,6 +364,20 @@ struct CurlMultiTests {
         #expect(result.succeeded.count == 1, "the refused reads left the message queued")
         try multi.close()
     }
+
+    @Test("select(timeout:) refuses a negative timeout or one of 365 days or more")
+    func selectTimeoutRange() throws {
+        let multi = try CurlMulti()
+        let year = 365.0 * 86_400
+        for timeout in [-1, -0.000_001, year, year + 1, .infinity, -.infinity, .nan] {
+            let error = try #require(throws: CurlMultiError.self, "timeout \(timeout)") { _ = try multi.select(timeout: timeout) }
+            #expect(error.code == .badFunctionArgument)
+        }
+        // The bounds that are allowed: with no socket to watch, select returns 0 within 100 ms.
+        #expect(try multi.select(timeout: 0) == 0)
+        #expect(try multi.select(timeout: year - 1) == 0)
+        try multi.close()
+    }
 }
 }
 
@@ -433,7 +447,10 @@ struct CurlMultiReentrancyTests {
             sawTimeout = try multi.select(timeout: 0.001) == 0
         }
         #expect(sawTimeout)
-        #expect(try multi.select(timeout: .infinity) >= 0, "an infinite timeout is clamped, not a crash")
+        let error = try #require(throws: CurlMultiError.self, "an infinite timeout is refused, not a crash") {
+            _ = try multi.select(timeout: .infinity)
+        }
+        #expect(error.code == .badFunctionArgument)
         try multi.close()
     }
 }
