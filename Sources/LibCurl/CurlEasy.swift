@@ -190,15 +190,19 @@ public final class CurlEasy {
     /// `Curl.close()`.
     ///
     /// The corresponding C function is `curl_easy_cleanup`. A handle in a multi is removed from
-    /// it first (`curl_multi_remove_handle`); a handle attached to a share is detached.
+    /// it first (`curl_multi_remove_handle`, and out of the multi's records), so libcurl never
+    /// holds a freed handle; a later ``CurlMulti/remove(_:)`` of it does nothing. A handle
+    /// attached to a share is detached.
     /// - Throws: ``CurlError`` with `.recursiveAPICall` from inside this handle's own callback or
-    ///   ``perform()``, or ``CurlMultiError`` when its multi refuses the removal; the handle then
-    ///   stays open.
+    ///   ``perform()``, or ``CurlMultiError`` when its multi refuses the removal (with
+    ///   `.recursiveAPICall` from inside that multi's socket or timer function); the handle then
+    ///   stays open and in its multi.
     public func close() throws {
         guard let handle else { return }
         guard callbackDepth == 0, !isPerforming else {
             throw CurlError(.recursiveAPICall, detail: "cannot invoke close() while perform() or a callback of this handle is running")
         }
+        // Out of the multi before curl_easy_cleanup: libcurl would keep the freed pointer.
         if let multi { try multi.remove(self) }
         share?.forget(self)
         share = nil

@@ -149,12 +149,16 @@ public final class CurlMulti {
 
     /// Removes an easy handle, leaving it open. PycURL's `remove_handle`.
     ///
-    /// The corresponding C function is `curl_multi_remove_handle`.
-    /// - Throws: ``CurlMultiError``: `.badEasyHandle` when the handle is not in this multi,
-    ///   `.recursiveAPICall` from inside a callback.
+    /// The corresponding C function is `curl_multi_remove_handle`. Removing a closed handle does
+    /// nothing, as in PycURL: ``CurlEasy/close()`` has already removed it from its multi.
+    /// - Throws: ``CurlMultiError``: `.badEasyHandle` when an open handle is not in this multi,
+    ///   `.recursiveAPICall` from inside a callback, `.badHandle` when this multi is closed.
     public func remove(_ easy: CurlEasy) throws {
         let handle = try outsideCallbacks("remove")
-        guard let easyHandle = easy.handle, easies[easyHandle] === easy else {
+        // A closed easy is in no multi: its close() removed it before freeing the C handle, so
+        // there is no record left here and nothing for libcurl to drop.
+        guard let easyHandle = easy.handle else { return }
+        guard easies[easyHandle] === easy else {
             throw CurlMultiError(.badEasyHandle, detail: "the CurlEasy is not in this CurlMulti")
         }
         try check(curl_multi_remove_handle(handle, easyHandle), "curl_multi_remove_handle failed")

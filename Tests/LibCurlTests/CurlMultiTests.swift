@@ -378,6 +378,69 @@ struct CurlMultiTests {
         #expect(try multi.select(timeout: year - 1) == 0)
         try multi.close()
     }
+
+    @Test("closing an added easy removes it from the multi first; removing it after is a no-op, and the multi carries on")
+    func closeAddedEasy() throws {
+        let multi = try CurlMulti()
+        let loop = try SocketActionLoop(multi)
+        let closing = try makeEasy(nginx.httpURL("/slow"), nginx, into: Received())
+        let received = Received()
+        let other = try makeEasy(nginx.httpURL("/big"), nginx, into: received)
+        try multi.add(closing)
+        try multi.add(other)
+        // Mid-transfer: libcurl has a connection and a socket for the closing handle.
+        try loop.run(until: { !loop.socketEvents.isEmpty })
+        try closing.close()
+        #expect(closing.isClosed)
+        #expect(closing.multi == nil)
+        #expect(!multi.contains(closing))
+        #expect(multi.count == 1)
+        try multi.remove(closing)  // close-then-remove: PycURL ignores a closed handle
+        #expect(multi.count == 1)
+        // The multi no longer knows the freed C handle: driving it on completes the other transfer.
+        var succeeded: [CurlEasy] = []
+        var failed: [CurlCode] = []
+        try loop.run { result in
+            succeeded += result.succeeded
+            failed += result.failed.map(\.code)
+        }
+        #expect(failed == [])
+        #expect(succeeded.count == 1 && succeeded.first === other)
+        #expect(received.body == Nginx.bigBody())
+
+        // remove-then-close-then-remove: the second remove is a no-op too.
+        try multi.remove(other)
+        try other.close()
+        try multi.remove(other)
+        #expect(multi.count == 0)
+        // A handle that was never added still throws.
+        let error = try #require(throws: CurlMultiError.self) { try multi.remove(try CurlEasy()) }
+        #expect(error.code == .badEasyHandle)
+        try multi.close()
+    }
+
+    @Test("closing an added easy from inside the multi's socket function throws and leaves it in the multi")
+    func closeAddedEasyInsideSocketFunction() throws {
+        let multi = try CurlMulti()
+        let loop = try SocketActionLoop(multi)
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
+        var codes: [CurlMultiCode] = []
+        loop.onSocket = { _, _, _, _ in
+            guard codes.isEmpty else { return }
+            do { try easy.close() } catch let error as CurlMultiError { codes.append(error.code) } catch {}
+        }
+        try multi.add(easy)
+        var succeeded: [CurlEasy] = []
+        try loop.run { succeeded += $0.succeeded }
+        #expect(codes == [.recursiveAPICall])
+        #expect(!easy.isClosed)
+        #expect(succeeded.first === easy)
+        #expect(received.text == "hello")
+        try easy.close()  // outside the callbacks it removes and frees
+        #expect(multi.count == 0)
+        try multi.close()
+    }
 }
 }
 
