@@ -36,10 +36,12 @@ public struct CurlFDSet: Sendable, Hashable {
 ///
 /// ## Thread safety
 /// One thread uses a multi, and the easy handles in it, at a time: the type is not `Sendable`.
-/// Inside this multi's own socket or timer function, ``assign(_:_:)`` and ``unassign(_:)`` may be
-/// called; ``close()``, ``perform()``, ``socketAction(_:events:)``, ``socketAll()``, ``add(_:)``
-/// and ``remove(_:)`` throw ``CurlMultiError`` with `.recursiveAPICall` and leave the multi as
-/// it was.
+/// Inside this multi's own socket or timer function, ``infoRead(max:)``, ``assign(_:_:)``,
+/// ``unassign(_:)`` and ``isClosed`` may be called (``infoRead(max:)`` returns what
+/// `curl_multi_info_read` returns there, which may be nothing while libcurl is inside the call);
+/// ``close()``, ``perform()``, ``socketAction(_:events:)``, ``socketAll()``, ``add(_:)`` and
+/// ``remove(_:)`` throw ``CurlMultiError`` with `.recursiveAPICall` and leave the multi as it
+/// was. From an easy handle's callback during a driving call, ``infoRead(max:)`` throws too.
 public final class CurlMulti {
     /// The socket function: `(what, socket, easy, socketData)`. `easy` is `nil` when libcurl
     /// acts for one of its own internal handles; `socketData` is what ``assign(_:_:)`` set.
@@ -68,6 +70,9 @@ public final class CurlMulti {
     /// `socketAction`, `socketAll`, whose easy-handle callbacks may call back into us), are on
     /// the stack.
     private var callbackDepth = 0
+    /// How many of those are socket or timer functions (the driving calls throw inside one, so
+    /// none of their easy callbacks runs nested in it).
+    private var functionDepth = 0
 
     /// Makes a multi handle with `curl_multi_init`.
     ///
@@ -114,6 +119,14 @@ public final class CurlMulti {
             throw CurlMultiError(.recursiveAPICall, detail: "cannot invoke \(call)() while perform()/socketAction() or a socket or timer function of this CurlMulti is running")
         }
         return handle
+    }
+
+    /// The handle, for `infoRead`: allowed outside callbacks and inside this multi's socket and
+    /// timer functions (PycURL's rule), not from an easy callback inside a driving call, where
+    /// libcurl may be in the middle of the message list.
+    private func outsideCallbacksOrInFunction(_ call: String) throws(CurlMultiError) -> UnsafeMutableRawPointer {
+        if functionDepth > 0 { return try liveHandle(call) }
+        return try outsideCallbacks(call)
     }
 
     private func check(_ code: CURLMcode, _ what: @autoclosure () -> String) throws(CurlMultiError) {
@@ -247,14 +260,17 @@ public final class CurlMulti {
     /// Reads up to `max` completion messages. PycURL's `info_read([max_objects])`.
     ///
     /// The corresponding C function is `curl_multi_info_read`. Handles stay in the multi:
-    /// remove them to reuse them.
+    /// remove them to reuse them. It may be called from inside this multi's socket and timer
+    /// functions, and returns what libcurl returns there.
     /// - Throws: ``CurlMultiError`` with `.badFunctionArgument` when `max` is not greater than
     ///   zero (PycURL: "argument to info_read must be greater than zero"); nothing is read then.
+    ///   `.recursiveAPICall` from an easy handle's callback inside ``perform()``,
+    ///   ``socketAction(_:events:)`` or ``socketAll()``.
     public func infoRead(max: Int = 1000) throws -> CurlInfoReadResult {
         guard max > 0 else {
             throw CurlMultiError(.badFunctionArgument, detail: "infoRead(max:) needs a max greater than zero, not \(max)")
         }
-        let handle = try outsideCallbacks("infoRead")
+        let handle = try outsideCallbacksOrInFunction("infoRead")
         var result = CurlInfoReadResult(queued: 0, succeeded: [], failed: [])
         var read = 0
         while read < max {
@@ -363,7 +379,8 @@ public final class CurlMulti {
     ///
     /// The corresponding C options are `CURLMOPT_SOCKETFUNCTION` and `CURLMOPT_SOCKETDATA` (the
     /// latter is this multi's own). The function must not call the driving calls listed in the
-    /// type's thread-safety notes; it may call ``assign(_:_:)``.
+    /// type's thread-safety notes; it may call ``assign(_:_:)``, ``unassign(_:)`` and
+    /// ``infoRead(max:)``.
     public func setopt(_ option: CurlMultiOption<SocketFunction?>, _ function: SocketFunction?) throws {
         let handle = try liveHandle("setopt")
         socketFunction = function
@@ -375,7 +392,7 @@ public final class CurlMulti {
     ///
     /// The corresponding C options are `CURLMOPT_TIMERFUNCTION` and `CURLMOPT_TIMERDATA` (the
     /// latter is this multi's own). Do not call ``socketAction(_:events:)`` from inside it:
-    /// arm a timer, and call it when the timer fires.
+    /// arm a timer, and call it when the timer fires. It may call ``infoRead(max:)``.
     public func setopt(_ option: CurlMultiOption<TimerFunction?>, _ function: TimerFunction?) throws {
         let handle = try liveHandle("setopt")
         timerFunction = function
@@ -420,7 +437,9 @@ public final class CurlMulti {
         guard let socketFunction, let poll = CurlPoll(rawValue: what) else { return }
         let socketData = assignments[socket]
         callbackDepth += 1
+        functionDepth += 1
         socketFunction(poll, socket, easy(for: easyHandle), socketData)
+        functionDepth -= 1
         callbackDepth -= 1
         if poll == .remove { assignments[socket] = nil }
     }
@@ -428,7 +447,9 @@ public final class CurlMulti {
     fileprivate func deliverTimer(_ timeoutMS: Int) {
         guard let timerFunction else { return }
         callbackDepth += 1
+        functionDepth += 1
         timerFunction(timeoutMS)
+        functionDepth -= 1
         callbackDepth -= 1
     }
 }

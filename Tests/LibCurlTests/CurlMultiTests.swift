@@ -441,6 +441,43 @@ struct CurlMultiTests {
         #expect(multi.count == 0)
         try multi.close()
     }
+
+    @Test("infoRead may be called inside the socket and timer functions while a transfer runs")
+    func infoReadInsideFunctions() throws {
+        let multi = try CurlMulti()
+        let loop = try SocketActionLoop(multi)
+        var insideSocket = 0, insideTimer = 0
+        var readInside: [CurlEasy] = []
+        var errors: [String] = []
+        loop.onSocket = { [unowned multi] _, _, _, _ in
+            insideSocket += 1
+            do { readInside += try multi.infoRead().succeeded } catch { errors.append("\(error)") }
+        }
+        loop.onTimer = { [unowned multi] _ in
+            insideTimer += 1
+            do { readInside += try multi.infoRead().succeeded } catch { errors.append("\(error)") }
+        }
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/big"), nginx, into: received)
+        try easy.setopt(.forbidReuse, true)  // the socket is removed at the end, inside the transfer's last call
+        try multi.add(easy)
+        var readOutside: [CurlEasy] = []
+        try loop.run { readOutside += $0.succeeded }
+        #expect(errors == [])
+        #expect(insideSocket > 0 && insideTimer > 0)
+        // Whatever libcurl handed out inside the functions, the completion is read exactly once.
+        #expect((readInside + readOutside).count == 1)
+        #expect((readInside + readOutside).first === easy)
+        #expect(received.body == Nginx.bigBody())
+        // The calls still refused there keep throwing (add_handle runs the timer function).
+        var refused: [CurlMultiCode] = []
+        loop.onTimer = { [unowned multi] _ in
+            do { _ = try multi.perform() } catch let error as CurlMultiError { refused.append(error.code) } catch {}
+        }
+        try multi.add(try CurlEasy())
+        #expect(refused.first == .recursiveAPICall)
+        try multi.close()
+    }
 }
 }
 
