@@ -96,6 +96,7 @@ public final class CurlMulti {
         _ = ccurlew_multi_setopt_timer_callback(handle, nil)
         for (easyHandle, easy) in easies {
             _ = curl_multi_remove_handle(handle, easyHandle)
+            easy.leftMulti()
             if closeHandles { try? easy.close() }
         }
         _ = curl_multi_cleanup(handle)
@@ -151,11 +152,11 @@ public final class CurlMulti {
         }
         // Recorded before the call: add_handle runs the timer function synchronously.
         easies[easyHandle] = easy
-        easy.multi = self
+        easy.enteredMulti(self)
         let code = curl_multi_add_handle(handle, easyHandle)
         if code != CURLM_OK {
             easies[easyHandle] = nil
-            easy.multi = nil
+            easy.leftMulti()
             throw CurlMultiError(CurlMultiCode(code), detail: "curl_multi_add_handle failed")
         }
     }
@@ -176,7 +177,7 @@ public final class CurlMulti {
         }
         try check(curl_multi_remove_handle(handle, easyHandle), "curl_multi_remove_handle failed")
         easies[easyHandle] = nil
-        easy.multi = nil
+        easy.leftMulti()
     }
 
     /// Whether `easy` is in this multi.
@@ -203,7 +204,7 @@ public final class CurlMulti {
         let handle = try outsideCallbacks("close")
         for (easyHandle, easy) in easies {
             _ = curl_multi_remove_handle(handle, easyHandle)
-            easy.multi = nil
+            easy.leftMulti()
         }
         let removed = Array(easies.values)
         easies.removeAll()
