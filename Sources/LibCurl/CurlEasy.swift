@@ -84,9 +84,19 @@ public final class CurlEasy {
 
     /// The multi this handle is in, set by ``CurlMulti/add(_:)`` and cleared on removal; the
     /// multi keeps the handle alive while it is there.
-    public internal(set) weak var multi: CurlMulti?
-    /// The share this handle uses (`CURLOPT_SHARE`); it is kept alive while attached.
-    public internal(set) var share: CurlShare?
+    public private(set) weak var multi: CurlMulti?
+    /// The share this handle uses (`CURLOPT_SHARE`), or `nil`; it is kept alive while attached.
+    /// A share's ``CurlShare/close()`` detaches the handle, which then reads `nil` here.
+    public var share: CurlShare? {
+        guard let attachedShare, !attachedShare.isClosed else { return nil }
+        return attachedShare
+    }
+    /// The share set by ``setShare(_:)``. Only this handle's thread writes it: a closing share
+    /// clears `CURLOPT_SHARE` in C and leaves this to read as closed, so no other thread
+    /// touches this object's Swift state.
+    private var attachedShare: CurlShare?
+    /// The share counted as in use (``CurlShare/beginUse()``) while this handle is in a multi.
+    private var multiShare: CurlShare?
 
     /// Makes a handle with `curl_easy_init`, after `curl_global_init` (once per process).
     /// - Throws: ``CurlError`` when libcurl cannot make a handle.
@@ -104,7 +114,7 @@ public final class CurlEasy {
     deinit {
         // Only reached when no multi holds this handle (a multi keeps its handles alive).
         if let handle {
-            share?.forget(self)
+            attachedShare?.forget(self)
             Self.cleanup(handle)
         }
         freeLists()
@@ -150,7 +160,14 @@ public final class CurlEasy {
         }
         errorBuffer[0] = 0
         isPerforming = true
-        defer { isPerforming = false }
+        // Counted under the share's lock, so a close() on another thread refuses while this
+        // runs; when the share closed first, it cleared CURLOPT_SHARE and this runs without it.
+        let performingShare = attachedShare
+        let counted = performingShare?.beginUse() ?? false
+        defer {
+            if counted { performingShare?.endUse() }
+            isPerforming = false
+        }
         try check(curl_easy_perform(handle), "curl_easy_perform failed", readsErrorBuffer: true)
     }
 
@@ -190,18 +207,22 @@ public final class CurlEasy {
     /// `Curl.close()`.
     ///
     /// The corresponding C function is `curl_easy_cleanup`. A handle in a multi is removed from
-    /// it first (`curl_multi_remove_handle`); a handle attached to a share is detached.
+    /// it first (`curl_multi_remove_handle`, and out of the multi's records), so libcurl never
+    /// holds a freed handle; a later ``CurlMulti/remove(_:)`` of it does nothing. A handle
+    /// attached to a share is detached.
     /// - Throws: ``CurlError`` with `.recursiveAPICall` from inside this handle's own callback or
-    ///   ``perform()``, or ``CurlMultiError`` when its multi refuses the removal; the handle then
-    ///   stays open.
+    ///   ``perform()``, or ``CurlMultiError`` when its multi refuses the removal (with
+    ///   `.recursiveAPICall` from inside that multi's socket or timer function); the handle then
+    ///   stays open and in its multi.
     public func close() throws {
         guard let handle else { return }
         guard callbackDepth == 0, !isPerforming else {
             throw CurlError(.recursiveAPICall, detail: "cannot invoke close() while perform() or a callback of this handle is running")
         }
+        // Out of the multi before curl_easy_cleanup: libcurl would keep the freed pointer.
         if let multi { try multi.remove(self) }
-        share?.forget(self)
-        share = nil
+        attachedShare?.forget(self)
+        attachedShare = nil
         self.handle = nil
         Self.cleanup(handle)
         freeLists()
@@ -305,11 +326,22 @@ public final class CurlEasy {
     /// `Curl.setopt(pycurl.SHARE, share)`.
     ///
     /// The corresponding C function is `curl_easy_setopt(CURLOPT_SHARE)`.
-    /// - Throws: ``CurlShareError`` with `.invalid` when the share is closed, ``CurlError`` when
-    ///   libcurl refuses (for example during a transfer).
+    /// - Throws: ``CurlShareError`` with `.invalid` when the share is closed; ``CurlError`` with
+    ///   `.badFunctionArgument` while this handle is in a ``CurlMulti`` (libcurl chose its
+    ///   caches at add: remove it first), `.recursiveAPICall` inside ``perform()``, or libcurl's
+    ///   code when it refuses.
     public func setShare(_ newShare: CurlShare?) throws {
         let handle = try liveHandle("setShare")
-        if let newShare, newShare === share { return }
+        // Nothing to change: the same open share, or none asked for and none set.
+        if newShare === share && (newShare != nil || attachedShare == nil) { return }
+        // The share counted as in use by the multi membership or the perform must stay the one
+        // libcurl uses until they end.
+        guard multi == nil else {
+            throw CurlError(.badFunctionArgument, detail: "cannot change the share of a CurlEasy in a CurlMulti: remove it first")
+        }
+        guard !isPerforming else {
+            throw CurlError(.recursiveAPICall, detail: "cannot change the share of a CurlEasy inside perform()")
+        }
         try newShare?.attach(self) {
             let code = ccurlew_easy_setopt_share(handle, $0)
             guard code == CURLE_OK else { throw CurlError(CurlCode(code), detail: "cannot set CURLOPT_SHARE") }
@@ -317,14 +349,29 @@ public final class CurlEasy {
         if newShare == nil {
             try check(ccurlew_easy_setopt_share(handle, nil), "cannot clear CURLOPT_SHARE")
         }
-        share?.forget(self)
-        share = newShare
+        attachedShare?.forget(self)
+        attachedShare = newShare
     }
 
-    /// Clears `CURLOPT_SHARE` for ``CurlShare/close()``, which has already dropped its record.
+    /// Clears `CURLOPT_SHARE` for ``CurlShare/close()``, under the share's lock, on the closing
+    /// thread. Only the C handle is touched: `attachedShare` then reads as closed, so this
+    /// object's Swift state stays its own thread's.
     func detachFromClosingShare() {
         if let handle { _ = ccurlew_easy_setopt_share(handle, nil) }
-        share = nil
+    }
+
+    /// Records that ``CurlMulti/add(_:)`` put this handle in `multi`, and counts the share as in
+    /// use until ``leftMulti()``.
+    func enteredMulti(_ multi: CurlMulti) {
+        self.multi = multi
+        if let attachedShare, attachedShare.beginUse() { multiShare = attachedShare }
+    }
+
+    /// Records that this handle left its multi (removed, or the multi closed or went away).
+    func leftMulti() {
+        multi = nil
+        multiShare?.endUse()
+        multiShare = nil
     }
 
     // MARK: - Callbacks

@@ -197,6 +197,9 @@ public struct CurlMultiCode: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let addedAlready = CurlMultiCode(rawValue: 7)
     /// `CURLM_RECURSIVE_API_CALL`: called from inside this multi's own callback.
     public static let recursiveAPICall = CurlMultiCode(rawValue: 8)
+    /// `CURLM_BAD_FUNCTION_ARGUMENT`: an argument out of range, such as `infoRead(max: 0)` or a
+    /// negative `select` timeout.
+    public static let badFunctionArgument = CurlMultiCode(rawValue: 10)
 
     /// libcurl's text for the code (`curl_multi_strerror`).
     public var message: String { String(cString: curl_multi_strerror(CURLMcode(rawValue: rawValue))) }

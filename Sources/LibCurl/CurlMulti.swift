@@ -36,10 +36,12 @@ public struct CurlFDSet: Sendable, Hashable {
 ///
 /// ## Thread safety
 /// One thread uses a multi, and the easy handles in it, at a time: the type is not `Sendable`.
-/// Inside this multi's own socket or timer function, ``assign(_:_:)`` and ``unassign(_:)`` may be
-/// called; ``close()``, ``perform()``, ``socketAction(_:events:)``, ``socketAll()``, ``add(_:)``
-/// and ``remove(_:)`` throw ``CurlMultiError`` with `.recursiveAPICall` and leave the multi as
-/// it was.
+/// Inside this multi's own socket or timer function, ``infoRead(max:)``, ``assign(_:_:)``,
+/// ``unassign(_:)`` and ``isClosed`` may be called (``infoRead(max:)`` returns what
+/// `curl_multi_info_read` returns there, which may be nothing while libcurl is inside the call);
+/// ``close()``, ``perform()``, ``socketAction(_:events:)``, ``socketAll()``, ``add(_:)`` and
+/// ``remove(_:)`` throw ``CurlMultiError`` with `.recursiveAPICall` and leave the multi as it
+/// was. From an easy handle's callback during a driving call, ``infoRead(max:)`` throws too.
 public final class CurlMulti {
     /// The socket function: `(what, socket, easy, socketData)`. `easy` is `nil` when libcurl
     /// acts for one of its own internal handles; `socketData` is what ``assign(_:_:)`` set.
@@ -68,6 +70,9 @@ public final class CurlMulti {
     /// `socketAction`, `socketAll`, whose easy-handle callbacks may call back into us), are on
     /// the stack.
     private var callbackDepth = 0
+    /// How many of those are socket or timer functions (the driving calls throw inside one, so
+    /// none of their easy callbacks runs nested in it).
+    private var functionDepth = 0
 
     /// Makes a multi handle with `curl_multi_init`.
     ///
@@ -91,6 +96,7 @@ public final class CurlMulti {
         _ = ccurlew_multi_setopt_timer_callback(handle, nil)
         for (easyHandle, easy) in easies {
             _ = curl_multi_remove_handle(handle, easyHandle)
+            easy.leftMulti()
             if closeHandles { try? easy.close() }
         }
         _ = curl_multi_cleanup(handle)
@@ -116,6 +122,14 @@ public final class CurlMulti {
         return handle
     }
 
+    /// The handle, for `infoRead`: allowed outside callbacks and inside this multi's socket and
+    /// timer functions (PycURL's rule), not from an easy callback inside a driving call, where
+    /// libcurl may be in the middle of the message list.
+    private func outsideCallbacksOrInFunction(_ call: String) throws(CurlMultiError) -> UnsafeMutableRawPointer {
+        if functionDepth > 0 { return try liveHandle(call) }
+        return try outsideCallbacks(call)
+    }
+
     private func check(_ code: CURLMcode, _ what: @autoclosure () -> String) throws(CurlMultiError) {
         guard code != CURLM_OK else { return }
         throw CurlMultiError(CurlMultiCode(code), detail: what())
@@ -138,28 +152,32 @@ public final class CurlMulti {
         }
         // Recorded before the call: add_handle runs the timer function synchronously.
         easies[easyHandle] = easy
-        easy.multi = self
+        easy.enteredMulti(self)
         let code = curl_multi_add_handle(handle, easyHandle)
         if code != CURLM_OK {
             easies[easyHandle] = nil
-            easy.multi = nil
+            easy.leftMulti()
             throw CurlMultiError(CurlMultiCode(code), detail: "curl_multi_add_handle failed")
         }
     }
 
     /// Removes an easy handle, leaving it open. PycURL's `remove_handle`.
     ///
-    /// The corresponding C function is `curl_multi_remove_handle`.
-    /// - Throws: ``CurlMultiError``: `.badEasyHandle` when the handle is not in this multi,
-    ///   `.recursiveAPICall` from inside a callback.
+    /// The corresponding C function is `curl_multi_remove_handle`. Removing a closed handle does
+    /// nothing, as in PycURL: ``CurlEasy/close()`` has already removed it from its multi.
+    /// - Throws: ``CurlMultiError``: `.badEasyHandle` when an open handle is not in this multi,
+    ///   `.recursiveAPICall` from inside a callback, `.badHandle` when this multi is closed.
     public func remove(_ easy: CurlEasy) throws {
         let handle = try outsideCallbacks("remove")
-        guard let easyHandle = easy.handle, easies[easyHandle] === easy else {
+        // A closed easy is in no multi: its close() removed it before freeing the C handle, so
+        // there is no record left here and nothing for libcurl to drop.
+        guard let easyHandle = easy.handle else { return }
+        guard easies[easyHandle] === easy else {
             throw CurlMultiError(.badEasyHandle, detail: "the CurlEasy is not in this CurlMulti")
         }
         try check(curl_multi_remove_handle(handle, easyHandle), "curl_multi_remove_handle failed")
         easies[easyHandle] = nil
-        easy.multi = nil
+        easy.leftMulti()
     }
 
     /// Whether `easy` is in this multi.
@@ -186,7 +204,7 @@ public final class CurlMulti {
         let handle = try outsideCallbacks("close")
         for (easyHandle, easy) in easies {
             _ = curl_multi_remove_handle(handle, easyHandle)
-            easy.multi = nil
+            easy.leftMulti()
         }
         let removed = Array(easies.values)
         easies.removeAll()
@@ -243,9 +261,17 @@ public final class CurlMulti {
     /// Reads up to `max` completion messages. PycURL's `info_read([max_objects])`.
     ///
     /// The corresponding C function is `curl_multi_info_read`. Handles stay in the multi:
-    /// remove them to reuse them.
+    /// remove them to reuse them. It may be called from inside this multi's socket and timer
+    /// functions, and returns what libcurl returns there.
+    /// - Throws: ``CurlMultiError`` with `.badFunctionArgument` when `max` is not greater than
+    ///   zero (PycURL: "argument to info_read must be greater than zero"); nothing is read then.
+    ///   `.recursiveAPICall` from an easy handle's callback inside ``perform()``,
+    ///   ``socketAction(_:events:)`` or ``socketAll()``.
     public func infoRead(max: Int = 1000) throws -> CurlInfoReadResult {
-        let handle = try outsideCallbacks("infoRead")
+        guard max > 0 else {
+            throw CurlMultiError(.badFunctionArgument, detail: "infoRead(max:) needs a max greater than zero, not \(max)")
+        }
+        let handle = try outsideCallbacksOrInFunction("infoRead")
         var result = CurlInfoReadResult(queued: 0, succeeded: [], failed: [])
         var read = 0
         while read < max {
@@ -295,6 +321,9 @@ public final class CurlMulti {
         return result
     }
 
+    /// PycURL's bound on a `select` timeout: 365 days, in seconds (exclusive).
+    private static let selectTimeoutLimit = 365.0 * 86_400
+
     /// `curl_multi_fdset` into fresh sets, with the highest socket (-1 for none).
     private func cFDSets(_ call: String) throws -> (fd_set, fd_set, fd_set, Int32) {
         let handle = try liveHandle(call)
@@ -313,16 +342,22 @@ public final class CurlMulti {
     /// The corresponding C functions are `curl_multi_fdset` and `select`. When libcurl has no
     /// socket to wait on yet (resolving, for example), it sleeps for the shorter of `timeout`
     /// and 100 ms, as libcurl's documentation advises, and returns 0.
+    /// - Parameter timeout: Seconds, from 0 up to (not including) 365 days.
     /// - Returns: The number of ready sockets, 0 on timeout.
+    /// - Throws: ``CurlMultiError`` with `.badFunctionArgument` for a timeout outside that range
+    ///   (negative, 365 days or more, infinite or NaN; PycURL: "invalid timeout period").
     public func select(timeout: Double) throws -> Int {
+        // Written so that NaN fails it too.
+        guard timeout >= 0, timeout < Self.selectTimeoutLimit else {
+            throw CurlMultiError(.badFunctionArgument, detail: "invalid timeout period: select(timeout:) takes 0 to less than 365 days, not \(timeout)")
+        }
         var (readSet, writeSet, exceptionSet, maxFD) = try cFDSets("select")
-        let seconds = Swift.min(Swift.max(0, timeout.isNaN ? 0 : timeout), 86_400)
         if maxFD < 0 {
-            let wait = Swift.min(seconds, 0.1)
+            let wait = Swift.min(timeout, 0.1)
             usleep(useconds_t(wait * 1_000_000))
             return 0
         }
-        var interval = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
+        var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
         let ready = Glibc.select(maxFD + 1, &readSet, &writeSet, &exceptionSet, &interval)
         if ready < 0 {
             if errno == EINTR { return 0 }
@@ -345,7 +380,8 @@ public final class CurlMulti {
     ///
     /// The corresponding C options are `CURLMOPT_SOCKETFUNCTION` and `CURLMOPT_SOCKETDATA` (the
     /// latter is this multi's own). The function must not call the driving calls listed in the
-    /// type's thread-safety notes; it may call ``assign(_:_:)``.
+    /// type's thread-safety notes; it may call ``assign(_:_:)``, ``unassign(_:)`` and
+    /// ``infoRead(max:)``.
     public func setopt(_ option: CurlMultiOption<SocketFunction?>, _ function: SocketFunction?) throws {
         let handle = try liveHandle("setopt")
         socketFunction = function
@@ -357,7 +393,7 @@ public final class CurlMulti {
     ///
     /// The corresponding C options are `CURLMOPT_TIMERFUNCTION` and `CURLMOPT_TIMERDATA` (the
     /// latter is this multi's own). Do not call ``socketAction(_:events:)`` from inside it:
-    /// arm a timer, and call it when the timer fires.
+    /// arm a timer, and call it when the timer fires. It may call ``infoRead(max:)``.
     public func setopt(_ option: CurlMultiOption<TimerFunction?>, _ function: TimerFunction?) throws {
         let handle = try liveHandle("setopt")
         timerFunction = function
@@ -402,7 +438,9 @@ public final class CurlMulti {
         guard let socketFunction, let poll = CurlPoll(rawValue: what) else { return }
         let socketData = assignments[socket]
         callbackDepth += 1
+        functionDepth += 1
         socketFunction(poll, socket, easy(for: easyHandle), socketData)
+        functionDepth -= 1
         callbackDepth -= 1
         if poll == .remove { assignments[socket] = nil }
     }
@@ -410,7 +448,9 @@ public final class CurlMulti {
     fileprivate func deliverTimer(_ timeoutMS: Int) {
         guard let timerFunction else { return }
         callbackDepth += 1
+        functionDepth += 1
         timerFunction(timeoutMS)
+        functionDepth -= 1
         callbackDepth -= 1
     }
 }

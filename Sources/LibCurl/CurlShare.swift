@@ -41,15 +41,27 @@ public enum CurlShareData: Int32, Sendable, CaseIterable {
 /// ## Thread safety
 /// A share is safe to use from many threads at once, and handles attached to it may run on
 /// different threads: it installs lock callbacks (`CURLSHOPT_LOCKFUNC`/`UNLOCKFUNC`) backed by
-/// one `pthread_mutex_t` per `curl_lock_data`, at a stable address. ``close()`` is the exception:
-/// with `detachOnClose` it clears `CURLOPT_SHARE` on every attached handle, which is not
-/// thread-safe with respect to those handles; no other thread may be using them while it runs.
+/// one `pthread_mutex_t` per `curl_lock_data`, at a stable address. ``close()`` is the exception,
+/// and enforces these rules:
+/// - While an attached handle is inside ``CurlEasy/perform()`` on any thread, or sits in a
+///   ``CurlMulti`` (added, whether its transfer is running, done or not started: libcurl points
+///   it at the share's caches at add and a running transfer holds their entries), ``close()``
+///   throws ``CurlShareError`` with `.inUse` and leaves the share and every handle as they were.
+///   Each handle records this under the share's lock, so a ``CurlEasy/perform()`` that starts
+///   while ``close()`` runs either is refused by it or runs without the share.
+/// - Otherwise, with `detachOnClose`, it clears `CURLOPT_SHARE` on every attached handle from the
+///   calling thread, which is not thread-safe with respect to those handles: no other thread may
+///   be calling their other methods while it runs.
 /// Not every kind of data is safe to share across threads (see ``CurlShareData``).
 public final class CurlShare: @unchecked Sendable {
     // @unchecked Sendable: `locks` is written only in init and deinit, and libcurl's calls into
     // it are the mutexes themselves; every other stored state lives in `state`, a `Locked`. The weak
-    // references to easy handles inside it are only dereferenced by `close()`, whose thread-safety
-    // rule (no other thread using those handles) is documented above, as in PycURL.
+    // references to easy handles inside it are only dereferenced by `close()`, under that lock:
+    // it refuses while any attached handle is performing or in a multi (counted under the same
+    // lock by the handle's own thread), reads only the handle's C pointer (written by its
+    // thread in `close()` only after `forget`, which waits for this lock) and never writes the
+    // handle's Swift state; its remaining rule (no other call on those handles meanwhile) is
+    // documented above, as in PycURL.
 
     /// Whether ``close()`` detaches attached handles (`true`) or refuses while any is attached.
     public let detachOnClose: Bool
@@ -65,6 +77,9 @@ public final class CurlShare: @unchecked Sendable {
         var handle: UnsafeMutableRawPointer?
         var attached: [ObjectIdentifier: WeakEasy] = [:]
         var shared: Set<CurlShareData> = []
+        /// `perform()` calls in flight, and multi memberships, of handles using this share:
+        /// while above zero `close()` refuses.
+        var inUse = 0
     }
 
     /// A weak reference to an attached easy handle, so a share never keeps a handle alive.
@@ -161,6 +176,22 @@ public final class CurlShare: @unchecked Sendable {
         }
     }
 
+    /// Counts a use that `close()` must wait for (a `perform()` or a multi membership of an
+    /// attached handle); `false`, and nothing counted, when the share is closed (`close()` has
+    /// then cleared the handle's `CURLOPT_SHARE` under this same lock).
+    func beginUse() -> Bool {
+        state.withLock { state in
+            guard state.handle != nil else { return false }
+            state.inUse += 1
+            return true
+        }
+    }
+
+    /// Ends a use counted by ``beginUse()``.
+    func endUse() {
+        state.withLock { $0.inUse -= 1 }
+    }
+
     /// Drops `easy`'s record (it detached, closed, or is going away).
     func forget(_ easy: CurlEasy) {
         state.withLock { state in
@@ -173,11 +204,18 @@ public final class CurlShare: @unchecked Sendable {
     ///
     /// The corresponding C function is `curl_share_cleanup`. With `detachOnClose` every live
     /// attached handle is detached first (its `CURLOPT_SHARE` cleared, the handle left open);
-    /// without it, the call throws while any is attached and the share stays open.
+    /// without it, the call throws while any is attached and the share stays open. Either way it
+    /// throws, changing nothing, while an attached handle is inside ``CurlEasy/perform()`` (on
+    /// any thread) or in a ``CurlMulti``: see the type's thread-safety rules.
     /// - Throws: ``CurlShareError`` with `.inUse` as above, or libcurl's code when cleanup fails.
     public func close() throws {
         try state.withLock { (state) throws(CurlShareError) in
             guard let handle = state.handle else { return }
+            // Detaching a handle mid-transfer, or one a multi has pointed at the share's caches,
+            // would leave libcurl using freed caches.
+            guard state.inUse == 0 else {
+                throw CurlShareError(.inUse, detail: "\(state.inUse) perform() call(s) or CurlMulti membership(s) of attached CurlEasy handles are using the share")
+            }
             let live = state.attached.values.compactMap(\.easy)
             if !live.isEmpty {
                 guard detachOnClose else {

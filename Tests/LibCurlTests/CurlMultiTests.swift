@@ -350,6 +350,134 @@ struct CurlMultiTests {
         let connects = try easies.map { try $0.getinfo(.numConnects) }.reduce(0, +)
         #expect(connects == 1)
     }
+
+    @Test("infoRead(max:) with zero or a negative max throws and reads nothing")
+    func infoReadMaxMustBePositive() throws {
+        let multi = try CurlMulti()
+        try multi.add(try makeEasy(nginx.httpURL("/small"), nginx, into: Received()))
+        try runWithSelect(multi)
+        for max in [0, -1, Int.min] {
+            let error = try #require(throws: CurlMultiError.self) { _ = try multi.infoRead(max: max) }
+            #expect(error.code == .badFunctionArgument)
+        }
+        let result = try multi.infoRead()
+        #expect(result.succeeded.count == 1, "the refused reads left the message queued")
+        try multi.close()
+    }
+
+    @Test("select(timeout:) refuses a negative timeout or one of 365 days or more")
+    func selectTimeoutRange() throws {
+        let multi = try CurlMulti()
+        let year = 365.0 * 86_400
+        for timeout in [-1, -0.000_001, year, year + 1, .infinity, -.infinity, .nan] {
+            let error = try #require(throws: CurlMultiError.self, "timeout \(timeout)") { _ = try multi.select(timeout: timeout) }
+            #expect(error.code == .badFunctionArgument)
+        }
+        // The bounds that are allowed: with no socket to watch, select returns 0 within 100 ms.
+        #expect(try multi.select(timeout: 0) == 0)
+        #expect(try multi.select(timeout: year - 1) == 0)
+        try multi.close()
+    }
+
+    @Test("closing an added easy removes it from the multi first; removing it after is a no-op, and the multi carries on")
+    func closeAddedEasy() throws {
+        let multi = try CurlMulti()
+        let loop = try SocketActionLoop(multi)
+        let closing = try makeEasy(nginx.httpURL("/slow"), nginx, into: Received())
+        let received = Received()
+        let other = try makeEasy(nginx.httpURL("/big"), nginx, into: received)
+        try multi.add(closing)
+        try multi.add(other)
+        // Mid-transfer: libcurl has a connection and a socket for the closing handle.
+        try loop.run(until: { !loop.socketEvents.isEmpty })
+        try closing.close()
+        #expect(closing.isClosed)
+        #expect(closing.multi == nil)
+        #expect(!multi.contains(closing))
+        #expect(multi.count == 1)
+        try multi.remove(closing)  // close-then-remove: PycURL ignores a closed handle
+        #expect(multi.count == 1)
+        // The multi no longer knows the freed C handle: driving it on completes the other transfer.
+        var succeeded: [CurlEasy] = []
+        var failed: [CurlCode] = []
+        try loop.run { result in
+            succeeded += result.succeeded
+            failed += result.failed.map(\.code)
+        }
+        #expect(failed == [])
+        #expect(succeeded.count == 1 && succeeded.first === other)
+        #expect(received.body == Nginx.bigBody())
+
+        // remove-then-close-then-remove: the second remove is a no-op too.
+        try multi.remove(other)
+        try other.close()
+        try multi.remove(other)
+        #expect(multi.count == 0)
+        // A handle that was never added still throws.
+        let error = try #require(throws: CurlMultiError.self) { try multi.remove(try CurlEasy()) }
+        #expect(error.code == .badEasyHandle)
+        try multi.close()
+    }
+
+    @Test("closing an added easy from inside the multi's socket function throws and leaves it in the multi")
+    func closeAddedEasyInsideSocketFunction() throws {
+        let multi = try CurlMulti()
+        let loop = try SocketActionLoop(multi)
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
+        var codes: [CurlMultiCode] = []
+        loop.onSocket = { _, _, _, _ in
+            guard codes.isEmpty else { return }
+            do { try easy.close() } catch let error as CurlMultiError { codes.append(error.code) } catch {}
+        }
+        try multi.add(easy)
+        var succeeded: [CurlEasy] = []
+        try loop.run { succeeded += $0.succeeded }
+        #expect(codes == [.recursiveAPICall])
+        #expect(!easy.isClosed)
+        #expect(succeeded.first === easy)
+        #expect(received.text == "hello")
+        try easy.close()  // outside the callbacks it removes and frees
+        #expect(multi.count == 0)
+        try multi.close()
+    }
+
+    @Test("infoRead may be called inside the socket and timer functions while a transfer runs")
+    func infoReadInsideFunctions() throws {
+        let multi = try CurlMulti()
+        let loop = try SocketActionLoop(multi)
+        var insideSocket = 0, insideTimer = 0
+        var readInside: [CurlEasy] = []
+        var errors: [String] = []
+        loop.onSocket = { [unowned multi] _, _, _, _ in
+            insideSocket += 1
+            do { readInside += try multi.infoRead().succeeded } catch { errors.append("\(error)") }
+        }
+        loop.onTimer = { [unowned multi] _ in
+            insideTimer += 1
+            do { readInside += try multi.infoRead().succeeded } catch { errors.append("\(error)") }
+        }
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/big"), nginx, into: received)
+        try easy.setopt(.forbidReuse, true)  // the socket is removed at the end, inside the transfer's last call
+        try multi.add(easy)
+        var readOutside: [CurlEasy] = []
+        try loop.run { readOutside += $0.succeeded }
+        #expect(errors == [])
+        #expect(insideSocket > 0 && insideTimer > 0)
+        // Whatever libcurl handed out inside the functions, the completion is read exactly once.
+        #expect((readInside + readOutside).count == 1)
+        #expect((readInside + readOutside).first === easy)
+        #expect(received.body == Nginx.bigBody())
+        // The calls still refused there keep throwing (add_handle runs the timer function).
+        var refused: [CurlMultiCode] = []
+        loop.onTimer = { [unowned multi] _ in
+            do { _ = try multi.perform() } catch let error as CurlMultiError { refused.append(error.code) } catch {}
+        }
+        try multi.add(try CurlEasy())
+        #expect(refused.first == .recursiveAPICall)
+        try multi.close()
+    }
 }
 }
 
@@ -419,7 +547,10 @@ struct CurlMultiReentrancyTests {
             sawTimeout = try multi.select(timeout: 0.001) == 0
         }
         #expect(sawTimeout)
-        #expect(try multi.select(timeout: .infinity) >= 0, "an infinite timeout is clamped, not a crash")
+        let error = try #require(throws: CurlMultiError.self, "an infinite timeout is refused, not a crash") {
+            _ = try multi.select(timeout: .infinity)
+        }
+        #expect(error.code == .badFunctionArgument)
         try multi.close()
     }
 }

@@ -185,5 +185,115 @@ struct CurlShareTests {
         }
         #expect(share.sharedData.isSuperset(of: [.dns, .sslSession, .cookie, .connect]))
     }
+
+    @Test("close() while an attached handle is inside perform() on another thread throws and leaves both untouched")
+    func closeDuringPerform() throws {
+        let fault = try FaultServer.shared()
+        let bytes = 20
+        let url = fault.url("/slow-body?bytes=\(bytes)&delay_ms=50")  // about a second
+        for detachOnClose in [true, false] {
+            let share = try CurlShare(detachOnClose: detachOnClose)
+            try share.share(.dns)
+            let receiving = DispatchSemaphore(value: 0)
+            let finished = DispatchSemaphore(value: 0)
+            let outcome = PerformOutcome()
+            let thread = Thread {
+                defer { finished.signal() }
+                do {
+                    let easy = try CurlEasy()
+                    var body: [UInt8] = []
+                    try easy.setopt(.url, url)
+                    try easy.setWriteFunction { chunk in
+                        if body.isEmpty { receiving.signal() }
+                        body.append(contentsOf: chunk)
+                        return .proceed
+                    }
+                    try easy.setShare(share)
+                    try easy.perform()
+                    let stillShared = easy.share === share
+                    outcome.state.withLock { $0 = (nil, body, stillShared) }
+                    try easy.close()
+                } catch {
+                    outcome.state.withLock { $0.error = "\(error)" }
+                    receiving.signal()
+                }
+            }
+            thread.start()
+            #expect(receiving.wait(timeout: .now() + 10) == .success)
+            let error = try #require(throws: CurlShareError.self) { try share.close() }
+            #expect(error.code == .inUse)
+            #expect(!share.isClosed)
+            #expect(share.attachedCount == 1, "the performing handle was not detached")
+            #expect(finished.wait(timeout: .now() + 30) == .success)
+            let seen = outcome.state.withLock { $0 }
+            #expect(seen.error == nil)
+            #expect(seen.body == (0..<bytes).map { UInt8($0 % 251) })
+            #expect(seen.stillShared)
+            // The share still serves new handles, and closes once nothing uses it.
+            let received = Received()
+            let easy = try CurlEasy()
+            try easy.setopt(.url, fault.url("/ok"))
+            try easy.setWriteFunction { received.body.append(contentsOf: $0); return .proceed }
+            try easy.setShare(share)
+            try easy.perform()
+            #expect(received.text == "ok")
+            try easy.close()
+            try share.close()
+            #expect(share.isClosed)
+        }
+    }
+
+    @Test("close() while an attached handle is in a CurlMulti throws; after its removal the share closes")
+    func closeWhileInMulti() throws {
+        let share = try CurlShare()
+        try share.share(.dns)
+        let multi = try CurlMulti()
+        let received = Received()
+        let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
+        try easy.setShare(share)
+        try multi.add(easy)
+        // Added, before its transfer starts: libcurl already points the handle at the share's caches.
+        let error = try #require(throws: CurlShareError.self) { try share.close() }
+        #expect(error.code == .inUse)
+        #expect(!share.isClosed)
+        #expect(easy.share === share)
+        // A handle in a multi cannot change its share either: the multi's caches were chosen at add.
+        let changeError = try #require(throws: CurlError.self) { try easy.setShare(nil) }
+        #expect(changeError.code == .badFunctionArgument)
+        #expect(easy.share === share)
+        // Running, and done but still added: refused as well.
+        _ = try multi.perform()
+        #expect(throws: CurlShareError.self) { try share.close() }
+        try runWithSelect(multi)
+        #expect(throws: CurlShareError.self) { try share.close() }
+        #expect(received.text == "hello")
+        #expect(try multi.infoRead().succeeded.first === easy)
+        try multi.remove(easy)
+        try share.close()
+        #expect(share.isClosed)
+        #expect(easy.share == nil)
+        #expect(!easy.isClosed)
+
+        // Leaving the multi any other way (closing the multi, or letting it go) frees the share too.
+        for leave in ["close", "release"] {
+            let share = try CurlShare()
+            let easy = try CurlEasy()
+            try easy.setShare(share)
+            do {
+                let multi = try CurlMulti()
+                try multi.add(easy)
+                #expect(throws: CurlShareError.self) { try share.close() }
+                if leave == "close" { try multi.close() }
+            }
+            try share.close()
+            #expect(share.isClosed, "after the multi's \(leave)")
+        }
+    }
 }
+}
+
+/// What a test's performing thread reports back to the test: its error, the body, and whether
+/// its handle still used the share afterwards.
+final class PerformOutcome: Sendable {
+    let state = Mutex<(error: String?, body: [UInt8], stillShared: Bool)>((nil, [], false))
 }
