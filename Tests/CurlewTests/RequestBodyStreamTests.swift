@@ -136,11 +136,13 @@ struct RequestBodyStreamTests {
             configuration.proxy = .none
             return configuration
         }()) { client in
-            let response = try await client.get(faults.url("/slow-body?bytes=6&delay_ms=100"))
+            // Three bytes 700 ms apart: the readers overlap even if the second starts late.
+            let response = try await client.get(faults.url("/slow-body?bytes=3&delay_ms=700"))
             let body = response.body
             let outcomes = await withTaskGroup(of: Result<Int, HTTPClientError>.self) { group in
-                for _ in 0..<2 {
+                for reader in 0..<2 {
                     group.addTask {
+                        if reader == 1 { try? await Task.sleep(for: .milliseconds(100)) }
                         do {
                             var count = 0
                             for try await chunk in body { count += chunk.count }

@@ -122,6 +122,9 @@ enum EasyConfigurator {
             // Only the primer opens the connection with prior knowledge (see MultiDriver.H2CState).
             let version: CurlHTTPVersion = loopTransfer.h2cRole == .follower ? .http2 : .http2PriorKnowledge
             try easy.setopt(.httpVersion, version.rawValue)
+            // A primer opens its own connection: an h2c connection left by a primer that failed
+            // after connecting is alive, but a second prior-knowledge request on it fails.
+            if loopTransfer.h2cRole == .primer { try easy.setopt(.freshConnect, true) }
         }
         if request.isTLS { try easy.setopt(.pipeWait, true) }
 
