@@ -163,6 +163,20 @@ struct MethodBodyMatrixTests {
         }
     }
 
+    @Test("through an HTTP proxy only the caller's fields and the framing go: no Proxy-Connection, no Accept")
+    func throughProxy() async throws {
+        var configuration = HTTPClientConfiguration()
+        // The fault server, taking the absolute-form request a proxy gets, answers /echo itself.
+        configuration.proxy = .url("http://127.0.0.1:\(faults.port)")
+        try await withHTTPClient(configuration: configuration) { client in
+            let echo = try await Self.echo(client, try HTTPClient.request(.post, "http://origin.invalid/echo"), body: .string("abc"))
+            #expect(echo.method == "POST")
+            #expect(echo.body == "abc")
+            let names = Set(echo.headers.map { $0.split(separator: ":")[0].lowercased() })
+            #expect(names == ["host", "user-agent", "accept-encoding", "content-length"], "\(echo.headers)")
+        }
+    }
+
     static func echo(_ client: HTTPClient, _ request: HTTPRequest, body: HTTPClientRequestBody = .none) async throws -> Echo {
         let response = try await client.execute(request, body: body)
         return try JSONDecoder().decode(Echo.self, from: Data(try await response.body.collect(upTo: 1 << 20)))

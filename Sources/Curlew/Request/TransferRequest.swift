@@ -131,12 +131,14 @@ struct TransferRequest: Sendable {
         // The body, its framing, and how libcurl is told to send it.
         let framing = try Framing(method: request.method, body: body, declaredLength: declaredLength, declaresChunked: declaresChunked)
         // No header the caller did not ask for: libcurl's `Accept: */*` and, for POST mode, its
-        // `Content-Type: application/x-www-form-urlencoded` are removed; no 100-continue round
-        // trip before a body.
+        // `Content-Type: application/x-www-form-urlencoded` are removed (as async-http-client
+        // and URLSession send none); no 100-continue round trip before a body.
         if let declaredLength, !framing.writesLength { lines.append("Content-Length: \(declaredLength)") }
         if !has.accept { lines.append("Accept:") }
         if framing.mode == .post && !has.contentType { lines.append("Content-Type:") }
         if framing.carriesBytes && !has.expect { lines.append("Expect:") }
+        // libcurl's `Proxy-Connection: Keep-Alive` to an HTTP proxy: a header no standard defines.
+        if scheme == "http" && configuration.proxy != .none { lines.append("Proxy-Connection:") }
 
         let policy = redirects ?? configuration.redirects
         var maxRedirects: Int?
