@@ -166,7 +166,8 @@ struct ServersTests {
             let easy = try makeEasy(faults.url("/truncated"), nginx, into: received)
             let error = try #require(throws: CurlError.self) { try easy.perform() }
             #expect(error.code == .partialFile)
-            #expect(error.detail.contains("500 bytes remaining"))
+            // The count of missing bytes, whatever the wording around it ("remaining", "missing").
+            #expect(error.detail.contains("500"), "\(error.detail)")
             #expect(received.body.count == 500)
         }
 
@@ -176,7 +177,9 @@ struct ServersTests {
             let easy = try makeEasy(faults.url("/garbage"), nginx, into: received)
             let error = try #require(throws: CurlError.self) { try easy.perform() }
             #expect(error.code == .unsupportedProtocol)
-            #expect(error.detail.contains("HTTP/0.9"))
+            // Curlew's kind table tells this CURLE_UNSUPPORTED_PROTOCOL from a refused scheme by
+            // this token, which both supported libcurls write.
+            #expect(error.detail.contains("HTTP/0.9"), "\(error.detail)")
             #expect(received.body.isEmpty)
         }
 
@@ -186,7 +189,9 @@ struct ServersTests {
             let easy = try makeEasy(faults.url("/bad-chunk"), nginx, into: received)
             let error = try #require(throws: CurlError.self) { try easy.perform() }
             #expect(error.code == .recvError)
-            #expect(error.detail.contains("chunked-encoding"))
+            // Curlew's kind table tells this CURLE_RECV_ERROR from a failed recv() by the word
+            // "chunk", which both supported libcurls write (their sentences differ).
+            #expect(error.detail.lowercased().contains("chunk"), "\(error.detail)")
             #expect(try easy.getinfo(.responseCode) == 200)
             #expect(received.body.isEmpty)
         }
