@@ -114,3 +114,25 @@ struct TransferStateMachineTests {
         #expect(error.kind == .protocolError)
     }
 }
+
+extension TransferStateMachineTests {
+    @Test("a second waiting reader is refused; the first keeps its place")
+    func secondReader() {
+        var machine = machine()
+        _ = machine.start()
+        _ = machine.headReceived()
+        guard case .wait = machine.next(waiter: "first") else { Issue.record("expected a wait"); return }
+        guard case .fail(let error) = machine.next(waiter: "second") else { Issue.record("expected a refusal"); return }
+        #expect(error.kind == .concurrentBodyRead)
+        guard case .accepted(wake: "first") = machine.bodyReceived([1]) else { Issue.record("the first reader lost its place"); return }
+    }
+
+    @Test("a cancel carries its reason to the finish")
+    func cancelReason() {
+        var machine = machine()
+        let reason = HTTPClientError(.requestBodyFailed, "the stream threw")
+        #expect(machine.requestCancel(reason) == .sendCancel)
+        #expect(machine.requestCancel(.cancelled) == .none)
+        #expect(machine.cancelReason == reason)
+    }
+}
