@@ -45,13 +45,11 @@ public struct Locked<Value: Sendable>: @unchecked Sendable {
     /// Runs `body` with the value, holding the lock. Never call back into the same lock from it.
     @inlinable
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
-        // The pointers stay valid while `storage` is alive, which `self` guarantees here.
-        let (value, mutex) = storage.withUnsafeMutablePointers { ($0, $1) }
-        pthread_mutex_lock(mutex)
-        defer {
-            pthread_mutex_unlock(mutex)
-            withExtendedLifetime(storage) {}
+        // Locked and unlocked inside the closure, where the pointers are valid.
+        try storage.withUnsafeMutablePointers { (value, mutex) throws(Failure) -> Result in
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return try body(&value.pointee)
         }
-        return try body(&value.pointee)
     }
 }

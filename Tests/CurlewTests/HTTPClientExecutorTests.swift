@@ -95,7 +95,7 @@ struct HTTPClientExecutorTests {
                 _ = try await client.get(url).text()
                 return currentThreadName()
             }.value
-            let index = HTTPClient.loopIndex(for: try #require(URL(string: url)).originKeyForTest, count: 2)
+            let index = Engine.loopIndex(for: try #require(URL(string: url)).originKeyForTest, count: 2)
             #expect(thread == "curlew-loop-\(index)")
         }
         await client.shutdown()

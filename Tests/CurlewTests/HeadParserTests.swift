@@ -41,13 +41,13 @@ struct HeadParserTests {
         ])
         #expect(heads.count == 2)
         let first = try #require(heads.first)
-        #expect(first.location)
+        #expect(first.hasLocation)
         #expect(first.fields.map(\.name.rawName) == ["Content-Type", "content-length", "X-Custom", "Location", "Set-Cookie", "Set-Cookie"])
         #expect(first.fields[.contentLength] == "5")
         #expect(first.fields[.init("x-custom")!] == "v")
         #expect(first.fields[values: .setCookie] == ["a=1", "b=2"])
         #expect(heads[1].fields[.server] == "nginx")
-        #expect(!heads[1].location)
+        #expect(!heads[1].hasLocation)
     }
 
     @Test("values keep colons and odd bytes; nothing in a value cuts it short; LOCATION in any case counts")
@@ -55,7 +55,7 @@ struct HeadParserTests {
         let head = try #require(feed([
             "HTTP/1.1 301 Moved\r\n", "LOCATION: http://h:8080/a?b=c:d\r\n", "X-Nul: a\u{0}b\r\n", "X-Empty:\r\n", "\r\n",
         ]).first)
-        #expect(head.location)
+        #expect(head.hasLocation)
         #expect(head.fields[.location] == "http://h:8080/a?b=c:d")
         let odd = try #require(head.fields[.init("x-nul")!])
         #expect(odd.hasPrefix("a") && odd.hasSuffix("b") && odd.utf8.count == 3, "\(odd.debugDescription)")

@@ -268,6 +268,11 @@ static inline void ccurlew_ev_async_init(ev_async *watcher, void (*callback)(str
     ev_async_init(watcher, callback);
 }
 
+/// `ev_prepare_init`, a macro.
+static inline void ccurlew_ev_prepare_init(ev_prepare *watcher, void (*callback)(struct ev_loop *, ev_prepare *, int)) {
+    ev_prepare_init(watcher, callback);
+}
+
 /// `ev_is_active`, a macro.
 static inline int ccurlew_ev_is_active(const void *watcher) {
     return ev_is_active((const ev_watcher *)watcher);

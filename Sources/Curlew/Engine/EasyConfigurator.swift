@@ -1,38 +1,4 @@
-internal import HTTPTypes
 internal import LibCurl
-
-/// What an easy handle was set up for, beyond the client's configuration (the same for every
-/// request of a loop) and the options set for every request anyway (URL, deadline, body size,
-/// callbacks). A pooled handle whose last request succeeded with the same shape is reused as it
-/// is, as libcurl intends handles to be reused; any other is reset and set up from scratch.
-struct EasyShape: Equatable {
-    var sendMode: TransferRequest.SendMode
-    var customMethod: String?
-    var headerLines: [String]
-    var maxRedirects: Int?
-    var decompression: Bool
-    var h2cRole: MultiDriver.H2CRole?
-    var isTLS: Bool
-
-    init(_ loopTransfer: LoopTransfer) {
-        let request = loopTransfer.request
-        sendMode = request.sendMode
-        customMethod = request.customMethod
-        headerLines = request.headerLines
-        maxRedirects = request.maxRedirects
-        decompression = request.decompression
-        h2cRole = loopTransfer.h2cRole
-        isTLS = request.isTLS
-    }
-}
-
-/// Where an easy handle's callbacks deliver: the transfer it serves now. The callbacks are set
-/// once per setup and capture this object, not the transfer, so that a handle reused as it is
-/// set up takes its next transfer by assignment alone. Between transfers the callbacks discard.
-/// Loop-confined.
-final class EasyCallbacks {
-    var transfer: LoopTransfer?
-}
 
 /// Sets an easy handle up for one request. Runs on the loop thread (NOSIGNAL and the error
 /// buffer are always set by LibCurl).
@@ -40,24 +6,26 @@ enum EasyConfigurator {
     /// Sets `easy` up for `loopTransfer`. `previous` is the shape the handle was last set up
     /// for, if its last request succeeded; the handle is reset unless the shapes match.
     /// Returns the shape it is set up for now.
+    /// `h2cRole` is the transfer's part in the curl #10634 workaround, if it has one.
     static func configure(
-        _ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare, previous: EasyShape?, callbacks: EasyCallbacks
+        _ easy: CurlEasy, for loopTransfer: LoopTransfer, h2cRole: H2CRole?, share: CurlShare, previous: EasyShape?,
+        callbacks: EasyCallbacks
     ) throws -> EasyShape {
-        let shape = EasyShape(loopTransfer)
+        let request = loopTransfer.request
+        let shape = EasyShape(request, h2cRole: h2cRole)
         if let previous, previous == shape {
-            try configurePerRequest(easy, for: loopTransfer)
+            try configurePerRequest(easy, for: request)
         } else {
             if previous != nil { try easy.reset() }
-            try configureFully(easy, for: loopTransfer, share: share)
+            try configureFully(easy, for: request, h2cRole: h2cRole, share: share)
             try setCallbacks(easy, delivering: callbacks)
         }
-        callbacks.transfer = loopTransfer
+        callbacks.transfer.value = loopTransfer
         return shape
     }
 
     /// What changes from one request of a shape to the next.
-    private static func configurePerRequest(_ easy: CurlEasy, for loopTransfer: LoopTransfer) throws {
-        let request = loopTransfer.request
+    private static func configurePerRequest(_ easy: CurlEasy, for request: TransferRequest) throws {
         try easy.setopt(.url, request.url)
         try easy.setopt(.timeoutMS, request.deadlineMS.map { max(1, $0) } ?? 0)
         try setBodySize(easy, for: request)
@@ -73,14 +41,13 @@ enum EasyConfigurator {
     }
 
     private static func setCallbacks(_ easy: CurlEasy, delivering callbacks: EasyCallbacks) throws {
-        try easy.setHeaderFunction { callbacks.transfer?.headerLine($0) ?? .proceed }
-        try easy.setWriteFunction { callbacks.transfer?.body($0) ?? .proceed }
-        try easy.setReadFunction { callbacks.transfer?.read($0) ?? .abort }
+        try easy.setHeaderFunction { callbacks.transfer.value?.headerLine($0) ?? .proceed }
+        try easy.setWriteFunction { callbacks.transfer.value?.body($0) ?? .proceed }
+        try easy.setReadFunction { callbacks.transfer.value?.read($0) ?? .abort }
     }
 
     /// Everything, on a handle fresh from `curl_easy_init` or `curl_easy_reset`.
-    private static func configureFully(_ easy: CurlEasy, for loopTransfer: LoopTransfer, share: CurlShare) throws {
-        let request = loopTransfer.request
+    private static func configureFully(_ easy: CurlEasy, for request: TransferRequest, h2cRole: H2CRole?, share: CurlShare) throws {
         let configuration = request.configuration
         try easy.setShare(share)
         try easy.setopt(.url, request.url)
@@ -119,12 +86,11 @@ enum EasyConfigurator {
         case .http2PriorKnowledge where request.isTLS:
             try easy.setopt(.httpVersion, CurlHTTPVersion.http2TLS.rawValue)
         case .http2PriorKnowledge:
-            // Only the primer opens the connection with prior knowledge (see MultiDriver.H2CState).
-            let version: CurlHTTPVersion = loopTransfer.h2cRole == .follower ? .http2 : .http2PriorKnowledge
+            // Below libcurl 8.0 only the primer opens the connection with prior knowledge, on a
+            // connection of its own (see H2CPriming); from 8.0 every request goes as asked.
+            let version: CurlHTTPVersion = h2cRole == .follower ? .http2 : .http2PriorKnowledge
             try easy.setopt(.httpVersion, version.rawValue)
-            // A primer opens its own connection: an h2c connection left by a primer that failed
-            // after connecting is alive, but a second prior-knowledge request on it fails.
-            if loopTransfer.h2cRole == .primer { try easy.setopt(.freshConnect, true) }
+            if h2cRole == .primer { try easy.setopt(.freshConnect, true) }
         }
         if request.isTLS { try easy.setopt(.pipeWait, true) }
 

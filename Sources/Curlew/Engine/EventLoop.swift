@@ -9,7 +9,7 @@ internal import Glibc
 enum LoopCommand: Sendable {
     /// Start a transfer.
     case start(Transfer)
-    /// Stop a transfer: it finishes with ``HTTPClientError/Kind/cancelled``.
+    /// Stop a transfer: it finishes with its ``Transfer/cancelReason``.
     case cancel(Transfer)
     /// The consumer drained the body below low water: resume receiving.
     case resumeReceive(Transfer)
@@ -29,29 +29,56 @@ struct LoopStatistics: Sendable, Hashable {
     var watchedSockets = 0
     /// Easy handles waiting in the pool.
     var pooledHandles = 0
+    /// h2c transfers launched as primers of a connection (the curl #10634 workaround, which
+    /// runs below libcurl 8.0 only).
+    var h2cPrimers = 0
+
+    static func + (lhs: LoopStatistics, rhs: LoopStatistics) -> LoopStatistics {
+        LoopStatistics(transfers: lhs.transfers + rhs.transfers, watchedSockets: lhs.watchedSockets + rhs.watchedSockets,
+                       pooledHandles: lhs.pooledHandles + rhs.pooledHandles, h2cPrimers: lhs.h2cPrimers + rhs.h2cPrimers)
+    }
 }
 
-/// A libev loop on its own named thread, serving one ``MultiDriver``.
+/// What a loop drives: it hands over commands in batches and never calls back into the loop.
+protocol LoopDriver: AnyObject {
+    /// Carries out a batch of commands (loop thread).
+    func run(_ commands: [LoopCommand])
+    /// Commands that arrived after the loop ended (loop thread, after `ev_run`).
+    func discard(_ commands: [LoopCommand])
+    /// The loop has ended and its watchers are stopped (loop thread, last).
+    func ended()
+}
+
+/// What the loop thread hands the code that makes its driver.
+struct LoopContext {
+    let loop: EventLoop
+    let ev: EvLoop
+    let thread: LoopThread
+}
+
+/// A libev loop on its own named thread, serving one ``LoopDriver``.
 ///
-/// Started with a handshake (the thread reports whether its multi could be made) and stopped
-/// by a shutdown command followed by a join. Other threads reach it only through ``send(_:)``:
-/// a lock-guarded array plus `ev_async_send`, which coalesces wake-ups, hence the array.
+/// Started with a handshake (the thread reports whether its driver could be made, and the
+/// starting thread waits on a condition for it) and stopped by a shutdown command followed by
+/// a join. Other threads reach it only through ``send(_:)``: a lock-guarded array plus an
+/// `ev_async` wake-up, which coalesces, hence the array. Before each poll, an `ev_prepare`
+/// takes what was queued and hands it to the driver.
 ///
 /// It is also a `TaskExecutor`: a task that prefers it runs its jobs on the loop thread, between
 /// libcurl's events, so a request and its response cross no thread at all. Jobs go through the
 /// same queue as commands. Once the loop has ended, its jobs run on Dispatch's global queue.
 final class EventLoop: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `loop` and `wakeup` are C pointers. Other threads use them only in
-    // `send`, through `ev_async_send`, which libev documents as safe from any thread; all other
-    // uses are on the loop thread. Every other stored property is a `Locked` or immutable.
+    // @unchecked Sendable: other threads use only `send` and `enqueue`, which touch `queue` (a
+    // `Locked`) and `wakeup.send()` under that lock; `ev`, `prepare` and the driver are used on
+    // the loop thread only (`thread` checks it in debug builds). Every other stored property
+    // is immutable or a `Locked`.
     let name: String
-    /// `ev_loop *`: used on the loop thread only, except `ev_async_send`, which libev makes
-    /// safe from any thread.
-    private let loop: OpaquePointer
-    /// The async watcher: allocated here, freed by the thread after the loop ends.
-    private let wakeup: UnsafeMutablePointer<ev_async>
+    /// The thread the loop runs on, for the debug checks of loop-confined state.
+    let thread = LoopThread()
+    private let ev: EvLoop
+    private let wakeup: EvAsync
     private let queue = Locked<Queue>(Queue())
-    private let thread: Locked<pthread_t?> = Locked(nil)
+    private let pthread: Locked<pthread_t?> = Locked(nil)
 
     private struct Queue {
         var commands: [LoopCommand] = []
@@ -64,26 +91,20 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Everything the thread needs; handed to it retained, released when it ends.
     private final class ThreadStart {
         let loop: EventLoop
-        let makeDriver: (EventLoop) throws -> MultiDriver
-        let started = Locked<Result<Void, any Error>?>(nil)
-        init(loop: EventLoop, makeDriver: @escaping (EventLoop) throws -> MultiDriver) {
+        let makeDriver: (LoopContext) throws -> any LoopDriver
+        let started = OneShot<Result<Void, HTTPClientError>>()
+        init(loop: EventLoop, makeDriver: @escaping (LoopContext) throws -> any LoopDriver) {
             self.loop = loop
             self.makeDriver = makeDriver
         }
     }
 
-    /// Starts the thread and waits until its multi is ready.
+    /// Starts the thread and waits until its driver is ready.
     /// - Throws: ``HTTPClientError`` when libev or libcurl cannot start.
-    init(name: String, makeDriver: @escaping (EventLoop) throws -> MultiDriver) throws {
+    init(name: String, makeDriver: @escaping (LoopContext) throws -> any LoopDriver) throws(HTTPClientError) {
         self.name = name
-        guard let loop = ev_loop_new(ccurlew_ev_backend_epoll() | ccurlew_ev_flag_nosigmask()) ?? ev_loop_new(ccurlew_ev_flag_nosigmask()) else {
-            throw HTTPClientError(.other, "libev could not create a loop")
-        }
-        self.loop = loop
-        wakeup = .allocate(capacity: 1)
-        wakeup.initialize(to: ev_async())
-        ccurlew_ev_async_init(wakeup, curlewLoopWakeup)
-
+        ev = try EvLoop()
+        wakeup = EvAsync(loop: ev)
         let start = ThreadStart(loop: self, makeDriver: makeDriver)
         // passRetained: the thread owns one reference to `start` and releases it when it ends.
         let argument = Unmanaged.passRetained(start).toOpaque()
@@ -96,34 +117,27 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         }, argument)
         guard created == 0 else {
             Unmanaged<ThreadStart>.fromOpaque(argument).release()
-            ev_loop_destroy(loop)
-            wakeup.deallocate()
+            ev.destroy()
             throw HTTPClientError(.other, "cannot start the loop thread: errno \(created)")
         }
-        thread.withLock { $0 = handle }
-        // The handshake: wait for the thread to say whether its multi is ready.
-        while true {
-            if let result = start.started.withLock({ $0 }) {
-                if case .failure(let error) = result {
-                    join()
-                    throw error
-                }
-                return
-            }
-            usleep(200)
+        pthread.withLock { $0 = handle }
+        // The handshake: the thread says whether its driver is ready.
+        if case .failure(let error) = start.started.wait() {
+            join()
+            throw error
         }
     }
 
     /// Queues a command and wakes the loop. Returns false when the loop no longer takes any.
     @discardableResult
     func send(_ command: LoopCommand) -> Bool {
-        let accepted = queue.withLock { queue in
+        queue.withLock { queue in
             guard queue.open else { return false }
             queue.commands.append(command)
+            // Under the lock: the thread closes the queue, under it, before it destroys the loop.
+            wakeup.send()
             return true
         }
-        if accepted { ev_async_send(loop, wakeup) }
-        return accepted
     }
 
     /// Runs a job of a task that prefers this loop: on the loop thread, or, once the loop has
@@ -133,13 +147,10 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         let accepted = queue.withLock { queue in
             guard queue.open else { return false }
             queue.jobs.append(job)
+            wakeup.send()
             return true
         }
-        if accepted {
-            ev_async_send(loop, wakeup)
-        } else {
-            runElsewhere(job)
-        }
+        if !accepted { runElsewhere(job) }
     }
 
     private func runElsewhere(_ job: UnownedJob) {
@@ -149,44 +160,42 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Waits for the thread to end. Call after the shutdown command has completed.
     func join() {
-        guard let handle = thread.withLock({ state -> pthread_t? in
-            let handle = state
-            state = nil
-            return handle
-        }) else { return }
-        pthread_join(handle, nil)
+        if let handle = takeThread() { pthread_join(handle, nil) }
     }
 
     /// Lets the thread end on its own, for owners that cannot wait (a `deinit`).
     func detach() {
-        guard let handle = thread.withLock({ state -> pthread_t? in
-            let handle = state
-            state = nil
+        if let handle = takeThread() { pthread_detach(handle) }
+    }
+
+    private func takeThread() -> pthread_t? {
+        pthread.withLock { handle in
+            defer { handle = nil }
             return handle
-        }) else { return }
-        pthread_detach(handle)
+        }
     }
 
     // MARK: - On the loop thread
 
     private func runThread(_ start: ThreadStart) {
         ccurlew_set_thread_name(name)
-        let driver: MultiDriver
+        thread.claim()
+        let driver: any LoopDriver
         do {
-            driver = try start.makeDriver(self)
+            driver = try start.makeDriver(LoopContext(loop: self, ev: ev, thread: thread))
         } catch {
             queue.withLock { $0.open = false }
-            ev_loop_destroy(loop)
-            wakeup.deallocate()
-            start.started.withLock { $0 = .failure(error) }
+            ev.destroy()
+            start.started.set(.failure((error as? HTTPClientError) ?? HTTPClientError(.other, "cannot start a loop", detail: "\(error)")))
             return
         }
-        // The driver lives as long as the loop runs; the watchers' data pointers are unretained
-        // references to it, valid until `ev_run` returns.
-        ccurlew_ev_set_data(wakeup, Unmanaged.passUnretained(driver).toOpaque())
-        ev_async_start(loop, wakeup)
-        start.started.withLock { $0 = .success(()) }
-        ev_run(loop, 0)
+        // Work queued by other threads, and by jobs run here, is taken before each poll: after
+        // every callback of the round (so a socket event's resumptions have woken their tasks).
+        let prepare = EvPrepare(loop: ev) { [unowned self] in self.takeWork(for: driver) }
+        prepare.start()
+        wakeup.start()
+        start.started.set(.success(()))
+        ev.run()
         // Shut down: no command is accepted any more; fail whatever raced in, and hand the
         // jobs still queued to Dispatch.
         let (leftovers, jobs) = queue.withLock { queue in
@@ -199,35 +208,36 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
         for job in jobs { runElsewhere(job) }
         driver.discard(leftovers)
-        ev_async_stop(loop, wakeup)
-        ev_loop_destroy(loop)
-        wakeup.deallocate()
-        driver.finishShutdown()
+        prepare.stop()
+        wakeup.stop()
+        ev.destroy()
+        driver.ended()
     }
 
-    /// Takes every queued job and command (on the loop thread), by swapping the queue's arrays
-    /// with `jobs` and `commands`, which must be empty: the caller empties them keeping their
-    /// capacity, so that two buffers take turns and taking work allocates nothing.
-    func takeWork(_ jobs: inout [UnownedJob], _ commands: inout [LoopCommand]) {
-        queue.withLock { queue in
-            guard !(queue.jobs.isEmpty && queue.commands.isEmpty) else { return }
-            swap(&queue.jobs, &jobs)
-            swap(&queue.commands, &commands)
+    /// The buffers `takeWork` swaps with the queue's: two take turns, so taking allocates nothing.
+    private var takenJobs: [UnownedJob] = []
+    private var takenCommands: [LoopCommand] = []
+
+    /// Runs queued jobs and hands queued commands to the driver, a few rounds at most (jobs
+    /// queue commands, and the commands' results wake jobs), then lets sockets be served.
+    private func takeWork(for driver: any LoopDriver) {
+        thread.assertCurrent("the loop's queue")
+        for _ in 0..<8 {
+            queue.withLock { queue in
+                guard !(queue.jobs.isEmpty && queue.commands.isEmpty) else { return }
+                swap(&queue.jobs, &takenJobs)
+                swap(&queue.commands, &takenCommands)
+            }
+            if takenJobs.isEmpty && takenCommands.isEmpty { return }
+            let executor = asUnownedTaskExecutor()
+            for job in takenJobs { job.runSynchronously(on: executor) }
+            takenJobs.removeAll(keepingCapacity: true)
+            if !takenCommands.isEmpty {
+                driver.run(takenCommands)
+                takenCommands.removeAll(keepingCapacity: true)
+            }
         }
+        // Work left after the last round: the next round of the loop takes it, at once.
+        if queue.withLock({ !($0.jobs.isEmpty && $0.commands.isEmpty) }) { wakeup.send() }
     }
-
-    /// Runs a task's job here (on the loop thread).
-    func run(_ job: UnownedJob) { job.runSynchronously(on: asUnownedTaskExecutor()) }
-
-    /// Ends `ev_run` (on the loop thread).
-    func breakLoop() { ev_break(loop, Int32(EVBREAK_ALL)) }
-
-    /// The C loop, for the driver's watchers (on the loop thread).
-    var evLoop: OpaquePointer { loop }
-}
-
-/// The async watcher's callback: commands are waiting.
-private let curlewLoopWakeup: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ev_async>?, Int32) -> Void = { _, watcher, _ in
-    guard let watcher, let data = ccurlew_ev_data(watcher) else { return }
-    Unmanaged<MultiDriver>.fromOpaque(data).takeUnretainedValue().processCommands()
 }

@@ -1,69 +1,58 @@
-internal import CCurlew
-internal import LibCurl
 internal import HTTPTypes
+internal import LibCurl
 internal import Logging
-#if canImport(Glibc)
-internal import Glibc
-#endif
 
 /// Serves one `CurlMulti` from a libev loop, through the socket interface: the socket function
-/// keeps one `ev_io` per socket, the timer function one re-armed `ev_timer`, and both kinds of
-/// event call `socketAction` and then drain `infoRead`. Confined to its loop's thread: every
-/// method runs there (the loop calls them, from libev callbacks or the command queue).
-final class MultiDriver {
-    private let loop: EventLoop
+/// keeps one ``EvIO`` per socket, the timer function one re-armed ``EvTimer``, and both kinds
+/// of event call `socketAction` and then drain `infoRead`. Confined to its loop's thread: the
+/// loop hands it commands, libev its events, and each entry point checks the thread in debug
+/// builds.
+final class MultiDriver: LoopDriver {
+    private let ev: EvLoop
+    private let thread: LoopThread
     private var multi: CurlMulti
     private let share: CurlShare
     private let configuration: HTTPClientConfiguration
-    /// libcurl's timer.
-    private let timer: UnsafeMutablePointer<ev_timer>
-    /// The shutdown grace timer.
-    private let graceTimer: UnsafeMutablePointer<ev_timer>
+    /// Continuations produced by libcurl's callbacks, resumed when each entry point ends.
+    private let resumptions: Resumptions
+    private let pool: EasyPool
+    /// The curl #10634 workaround, below libcurl 8.0 only.
+    private var h2c: H2CPriming<Transfer>?
+    private var timer: EvTimer?
+    private var graceTimer: EvTimer?
     private var byEasy: [ObjectIdentifier: LoopTransfer] = [:]
     private var byTransfer: [ObjectIdentifier: LoopTransfer] = [:]
-    /// Easy handles kept for reuse, each with the shape it is still set up for (`nil`: it must
-    /// be reset first).
-    private var pool: [(easy: CurlEasy, shape: EasyShape?, callbacks: EasyCallbacks)] = []
-    private let poolLimit = 256
+    /// Stopped socket watchers kept for reuse.
+    private var spareWatchers: [EvIO] = []
+    /// Watchers assigned to a socket of the multi now.
+    private var watcherCount = 0
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
     private var tornDown = false
-    /// Watchers assigned to a socket of the multi now.
-    private(set) var watcherCount = 0
-    /// Continuations produced by libcurl's callbacks, resumed when each libev callback of ours
-    /// ends (see ``Resumptions``).
-    private let resumptions: Resumptions
 
-    init(loop: EventLoop, share: CurlShare, configuration: HTTPClientConfiguration) throws {
-        self.loop = loop
+    init(context: LoopContext, share: CurlShare, configuration: HTTPClientConfiguration) throws {
+        ev = context.ev
+        thread = context.thread
         self.share = share
         self.configuration = configuration
-        resumptions = Resumptions(loop: loop)
+        resumptions = Resumptions(loop: context.loop, thread: context.thread)
+        pool = EasyPool(thread: context.thread)
+        if CurlVersion.current.versionNumber < 0x08_00_00 {
+            h2c = H2CPriming(maxConcurrentStreams: configuration.maxConcurrentStreams)
+        }
         multi = try CurlMulti()
-        timer = .allocate(capacity: 1)
-        timer.initialize(to: ev_timer())
-        graceTimer = .allocate(capacity: 1)
-        graceTimer.initialize(to: ev_timer())
-        ccurlew_ev_timer_init(timer, curlewTimerFired, 0, 0)
-        ccurlew_ev_timer_init(graceTimer, curlewGraceFired, 0, 0)
-        // Unretained: the driver outlives both timers, which are stopped in `tearDown`.
-        ccurlew_ev_set_data(timer, Unmanaged.passUnretained(self).toOpaque())
-        ccurlew_ev_set_data(graceTimer, Unmanaged.passUnretained(self).toOpaque())
-        try configureMulti(multi)
+        timer = EvTimer(loop: ev) { [unowned self] in self.event(CurlMulti.socketTimeout, []) }
+        graceTimer = EvTimer(loop: ev) { [unowned self] in self.graceExpired() }
+        try configure(multi)
     }
 
-    deinit {
-        timer.deallocate()
-        graceTimer.deallocate()
-    }
-
-    private func configureMulti(_ multi: CurlMulti) throws {
+    private func configure(_ multi: CurlMulti) throws {
         try multi.setopt(.maxHostConnections, configuration.maxConnectionsPerHost)
         try multi.setopt(.maxTotalConnections, configuration.maxConnections)
         try multi.setopt(.maxConcurrentStreams, configuration.maxConcurrentStreams)
         try multi.setopt(.maxConnects, configuration.maxIdleConnections)
         try multi.setopt(.socketFunction) { [unowned self] what, socket, _, socketData in
-            self.socketChanged(what, socket: socket, watcher: socketData as? SocketWatcher)
+            self.socketChanged(what, socket: socket, watcher: socketData as? EvIO)
         }
         try multi.setopt(.timerFunction) { [unowned self] timeoutMS in
             self.timerChanged(timeoutMS)
@@ -72,11 +61,10 @@ final class MultiDriver {
 
     // MARK: - libcurl's socket and timer functions
 
-    private func socketChanged(_ what: CurlPoll, socket: Int32, watcher: SocketWatcher?) {
+    private func socketChanged(_ what: CurlPoll, socket: Int32, watcher: EvIO?) {
         if what == .remove {
             // The multi drops the assignment; the watcher is kept for the next socket (libcurl
-            // removes a connection's socket each time it goes back to its cache, and adds it
-            // again for the next request on it).
+            // removes a connection's socket each time it goes back to its cache).
             if let watcher {
                 watcher.stop()
                 watcherCount -= 1
@@ -84,52 +72,45 @@ final class MultiDriver {
             }
             return
         }
-        var events: Int32 = 0
-        if what == .in || what == .inOut { events |= Int32(EV_READ) }
-        if what == .out || what == .inOut { events |= Int32(EV_WRITE) }
-        let active: SocketWatcher
+        var events: EvEvents = []
+        if what == .in || what == .inOut { events.insert(.read) }
+        if what == .out || what == .inOut { events.insert(.write) }
+        let active: EvIO
         if let watcher {
             active = watcher
         } else {
-            active = spareWatchers.popLast() ?? SocketWatcher(loop: loop.evLoop, driver: self)
+            active = spareWatchers.popLast() ?? EvIO(loop: ev) { [unowned self] socket, events in self.socketReady(socket, events) }
             watcherCount += 1
             // assign can only fail for a socket libcurl does not know, and it just told us of this one.
             try? multi.assign(socket, active)
         }
-        active.watch(socket, events: events)
+        active.watch(socket, events)
     }
 
-    /// Stopped watchers kept for reuse.
-    private var spareWatchers: [SocketWatcher] = []
-
     private func timerChanged(_ timeoutMS: Int) {
-        ev_timer_stop(loop.evLoop, timer)
-        guard timeoutMS >= 0 else { return }
         // Never socketAction from here (7.88.1 answers CURLM_RECURSIVE_API_CALL): arm the timer.
-        ccurlew_ev_timer_set(timer, Double(timeoutMS) / 1000, 0)
-        ev_timer_start(loop.evLoop, timer)
+        guard timeoutMS >= 0 else {
+            timer?.stop()
+            return
+        }
+        timer?.arm(after: Double(timeoutMS) / 1000)
     }
 
     // MARK: - Events
 
-    fileprivate func socketReady(_ socket: Int32, revents: Int32) {
+    private func socketReady(_ socket: Int32, _ events: EvEvents) {
         var mask: CurlSelect = []
-        if revents & Int32(EV_READ) != 0 { mask.insert(.in) }
-        if revents & Int32(EV_WRITE) != 0 { mask.insert(.out) }
-        if revents & Int32(EV_ERROR) != 0 { mask.insert(.err) }
-        act(socket, mask)
+        if events.contains(.read) { mask.insert(.in) }
+        if events.contains(.write) { mask.insert(.out) }
+        if events.contains(.error) { mask.insert(.err) }
+        event(socket, mask)
     }
 
-    fileprivate func timerFired() {
-        act(CurlMulti.socketTimeout, [])
-    }
-
-    /// An event from libev: let libcurl act on it, then hand over what it produced and run the
-    /// work that wakes (tasks on this loop's executor start their next request here).
-    private func act(_ socket: Int32, _ mask: CurlSelect) {
+    /// An event from libev: let libcurl act on it, then hand over what it produced.
+    private func event(_ socket: Int32, _ mask: CurlSelect) {
+        thread.assertCurrent("MultiDriver")
         socketAction(socket, mask)
         resumptions.run()
-        processCommands()
     }
 
     private func socketAction(_ socket: Int32, _ mask: CurlSelect) {
@@ -148,10 +129,10 @@ final class MultiDriver {
         for transfer in Array(byEasy.values) { complete(transfer, error: failure) }
         try? multi.close()
         watcherCount = 0  // closing the multi dropped (and stopped) every assigned watcher
-        ev_timer_stop(loop.evLoop, timer)
+        timer?.stop()
         do {
             let fresh = try CurlMulti()
-            try configureMulti(fresh)
+            try configure(fresh)
             multi = fresh
         } catch {
             // Without a multi nothing can run: refuse new work until shutdown.
@@ -160,8 +141,7 @@ final class MultiDriver {
     }
 
     private func drainCompletions() {
-        while true {
-            guard let result = try? multi.infoRead(), !(result.succeeded.isEmpty && result.failed.isEmpty) else { return }
+        while let result = try? multi.infoRead(), !(result.succeeded.isEmpty && result.failed.isEmpty) {
             for easy in result.succeeded {
                 if let transfer = byEasy[ObjectIdentifier(easy)] { complete(transfer, error: nil) }
             }
@@ -175,27 +155,8 @@ final class MultiDriver {
 
     // MARK: - Commands
 
-    /// Runs queued jobs and commands, a few rounds at most (the jobs queue commands, and the
-    /// commands' results wake jobs), so that sockets are served between rounds.
-    func processCommands() {
-        for _ in 0..<8 {
-            loop.takeWork(&takenJobs, &takenCommands)
-            if takenJobs.isEmpty && takenCommands.isEmpty { return }
-            for job in takenJobs { loop.run(job) }
-            takenJobs.removeAll(keepingCapacity: true)
-            if !takenCommands.isEmpty {
-                handle(takenCommands)
-                takenCommands.removeAll(keepingCapacity: true)
-            }
-            resumptions.run()
-        }
-    }
-
-    /// The buffers `processCommands` swaps with the loop's queue.
-    private var takenJobs: [UnownedJob] = []
-    private var takenCommands: [LoopCommand] = []
-
-    private func handle(_ commands: [LoopCommand]) {
+    func run(_ commands: [LoopCommand]) {
+        thread.assertCurrent("MultiDriver")
         var kick = false
         for command in commands {
             switch command {
@@ -211,7 +172,8 @@ final class MultiDriver {
                 kick = true
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
             case .inspect(let report):
-                report(LoopStatistics(transfers: byEasy.count, watchedSockets: watcherCount, pooledHandles: pool.count))
+                report(LoopStatistics(transfers: byEasy.count, watchedSockets: watcherCount, pooledHandles: pool.count,
+                                      h2cPrimers: h2c?.primers ?? 0))
             }
         }
         // Drive new and resumed transfers now rather than on the next timer event: libcurl
@@ -222,200 +184,84 @@ final class MultiDriver {
         } else {
             drainCompletions()
         }
+        resumptions.run()
     }
 
     private func start(_ transfer: Transfer) {
-        guard accepting else {
-            transfer.finish(.shutdown, metrics: nil, resumptions)
-            return
-        }
-        guard transfer.start() == .start else {
-            transfer.finish(transfer.cancelReason, metrics: nil, resumptions)
-            return
-        }
+        guard accepting else { return transfer.finish(.shutdown, metrics: nil, resumptions) }
+        guard transfer.start() == .start else { return transfer.finish(transfer.cancelReason, metrics: nil, resumptions) }
         launch(transfer)
     }
 
     /// Puts a started transfer on an easy handle in the multi, or in line behind an h2c primer.
     private func launch(_ transfer: Transfer) {
-        var h2cRole: H2CRole?
-        if transfer.request.usesH2CPriorKnowledge {
-            let origin = transfer.request.originKey
-            switch h2cOrigins[origin] {
-            case nil:
-                h2cOrigins[origin] = .priming(waiting: [])
-                h2cRole = .primer
-            case .priming(var waiting):
-                waiting.append(transfer)
-                h2cOrigins[origin] = .priming(waiting: waiting)
-                return
-            case .ready:
-                guard h2cInFlight[origin, default: 0] < h2cCap(origin) else {
-                    h2cLine[origin, default: []].append(transfer)
-                    return
-                }
-                h2cRole = .follower
-            }
+        var role: H2CRole?
+        if transfer.request.usesH2CPriorKnowledge, h2c != nil {
+            guard let admitted = h2c?.admit(transfer, origin: transfer.request.originKey) else { return }
+            role = admitted
         }
-        let easy: CurlEasy
-        var previousShape: EasyShape?
-        var callbacks = EasyCallbacks()
+        let entry: EasyPool.Entry
         do {
-            if let pooled = pool.popLast() {
-                easy = pooled.easy
-                previousShape = pooled.shape
-                callbacks = pooled.callbacks
-            } else {
-                easy = try CurlEasy()
-            }
+            entry = try pool.take()
         } catch {
-            transfer.finish(HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)"), metrics: nil, resumptions)
-            return
+            return failLaunch(transfer, error)
         }
-        let loopTransfer = LoopTransfer(transfer: transfer, easy: easy, resumptions: resumptions, callbacks: callbacks)
-        loopTransfer.h2cRole = h2cRole
+        let loopTransfer = LoopTransfer(transfer: transfer, easy: entry.easy, resumptions: resumptions, callbacks: entry.callbacks)
         do {
             loopTransfer.shape = try EasyConfigurator.configure(
-                easy, for: loopTransfer, share: share, previous: previousShape, callbacks: callbacks)
-            byEasy[ObjectIdentifier(easy)] = loopTransfer
+                entry.easy, for: loopTransfer, h2cRole: role, share: share, previous: entry.shape, callbacks: entry.callbacks)
+            byEasy[ObjectIdentifier(entry.easy)] = loopTransfer
             byTransfer[ObjectIdentifier(transfer)] = loopTransfer
-            try multi.add(easy)
-            if h2cRole != nil { h2cInFlight[transfer.request.originKey, default: 0] += 1 }
+            try multi.add(entry.easy)
         } catch {
-            byEasy[ObjectIdentifier(easy)] = nil
+            byEasy[ObjectIdentifier(entry.easy)] = nil
             byTransfer[ObjectIdentifier(transfer)] = nil
-            recycle(loopTransfer, shape: nil)
-            let failure = (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the request could not be set up", detail: "\(error)")
-            finishH2C(loopTransfer, succeeded: false)
-            transfer.finish(failure, metrics: nil, resumptions)
+            pool.recycle(entry.easy, shape: nil, callbacks: entry.callbacks, keep: accepting)
+            failLaunch(transfer, (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the request could not be set up", detail: "\(error)"))
         }
     }
 
-    // MARK: - h2c with prior knowledge (curl #10634)
-
-    /// libcurl 7.88.1 fails every prior-knowledge request after the first on an h2c connection
-    /// ("HTTP2 framing layer"). So one request per origin opens the connection with prior
-    /// knowledge (the primer) while the others wait; once it succeeded they go as
-    /// `CURL_HTTP_VERSION_2_0`, which multiplexes onto that connection. When that connection is
-    /// gone, a follower fails before any head arrives (nginx's h2c port refuses the HTTP/1.1
-    /// upgrade offer, so nothing was processed) and is relaunched once as a new primer.
-    ///
-    /// For the same reason libcurl must never need a second connection to an h2c origin: it
-    /// would open it as `CURL_HTTP_VERSION_2_0`, an upgrade offer such a port refuses. It does
-    /// so when the connection has no free stream, so the transfers of an h2c origin in the
-    /// multi are capped at `min(maxConcurrentStreams, 100)` (RFC 9113 asks servers for at
-    /// least 100; nginx's default is 128) and the rest wait in line. A follower that fails
-    /// before its head while others run shows the server allows fewer: the cap drops to them.
-    enum H2CState {
-        case priming(waiting: [Transfer])
-        case ready
+    private func failLaunch(_ transfer: Transfer, _ error: HTTPClientError) {
+        h2cEnded(transfer, outcome: .failed(connectionGone: false))
+        transfer.finish(error, metrics: nil, resumptions)
     }
 
-    enum H2CRole {
-        case primer
-        case follower
-    }
-
-    private var h2cOrigins: [String: H2CState] = [:]
-    /// h2c transfers of each origin in the multi now.
-    private var h2cInFlight: [String: Int] = [:]
-    /// h2c transfers waiting for one of their origin's to end, oldest first.
-    private var h2cLine: [String: [Transfer]] = [:]
-    /// Lowered caps, for origins that showed they allow fewer streams than the default.
-    private var h2cCaps: [String: Int] = [:]
-
-    private func h2cCap(_ origin: String) -> Int {
-        h2cCaps[origin] ?? max(1, min(configuration.maxConcurrentStreams, 100))
-    }
-
-    /// An h2c transfer left the multi: let the next in line go while there is room.
-    private func h2cTransferEnded(_ loopTransfer: LoopTransfer) {
-        guard loopTransfer.h2cRole != nil else { return }
-        let origin = loopTransfer.request.originKey
-        h2cInFlight[origin, default: 1] -= 1
-        while h2cInFlight[origin, default: 0] < h2cCap(origin), var line = h2cLine[origin], !line.isEmpty {
-            let next = line.removeFirst()
-            h2cLine[origin] = line.isEmpty ? nil : line
-            if next.cancelRequested {
-                next.finish(next.cancelReason, metrics: nil, resumptions)
-            } else if accepting {
-                launch(next)
-            } else {
-                next.finish(.shutdown, metrics: nil, resumptions)
-            }
+    /// Tells the h2c workaround a transfer ended, and carries out what it answers; whether the
+    /// transfer was relaunched.
+    @discardableResult
+    private func h2cEnded(_ transfer: Transfer, outcome: H2CPriming<Transfer>.Outcome) -> Bool {
+        guard let ended = h2c?.ended(transfer, origin: transfer.request.originKey, outcome: outcome) else { return false }
+        for released in ended.released { relaunch(released) }
+        if ended.relaunch {
+            transfer.logger.debug("h2c connection gone: reopening it", metadata: ["url": "\(transfer.request.url)"])
+            launch(transfer)
         }
-    }
-    private var h2cRelaunched: Set<ObjectIdentifier> = []
-
-    /// A primer ended: mark the origin and let the waiting transfers go.
-    private func finishH2C(_ loopTransfer: LoopTransfer, succeeded: Bool) {
-        guard loopTransfer.h2cRole == .primer else { return }
-        let origin = loopTransfer.request.originKey
-        guard case .priming(let waiting) = h2cOrigins[origin] else { return }
-        h2cOrigins[origin] = succeeded ? .ready : nil
-        for transfer in waiting {
-            if transfer.cancelRequested {
-                transfer.finish(transfer.cancelReason, metrics: nil, resumptions)
-            } else if accepting {
-                launch(transfer)
-            } else {
-                transfer.finish(.shutdown, metrics: nil, resumptions)
-            }
-        }
+        return ended.relaunch
     }
 
-    /// Whether a failed follower should be relaunched as a primer; forgets the stale connection.
-    private func relaunchH2CFollower(_ loopTransfer: LoopTransfer, error: HTTPClientError) -> Bool {
-        guard loopTransfer.h2cRole == .follower, !loopTransfer.headSent,
-              let code = error.curlCode?.rawValue, [1, 8, 16, 52, 56].contains(code),
-              accepting, !loopTransfer.transfer.cancelRequested,
-              h2cRelaunched.insert(ObjectIdentifier(loopTransfer.transfer)).inserted
-        else { return false }
-        let origin = loopTransfer.request.originKey
-        if case .ready = h2cOrigins[origin] { h2cOrigins[origin] = nil }
-        // Others still running on the connection: the server allows no more streams than they.
-        let running = h2cInFlight[origin, default: 0]
-        if running > 0 { h2cCaps[origin] = min(h2cCap(origin), running) }
-        return true
-    }
-
-    /// Drops a transfer waiting behind a primer (cancelled or shut down).
-    private func removeWaiting(_ transfer: Transfer) -> Bool {
-        for (origin, state) in h2cOrigins {
-            guard case .priming(var waiting) = state, let index = waiting.firstIndex(where: { $0 === transfer }) else { continue }
-            waiting.remove(at: index)
-            h2cOrigins[origin] = .priming(waiting: waiting)
-            return true
+    /// A transfer that waited goes now, unless it was cancelled or the loop is shutting down.
+    private func relaunch(_ transfer: Transfer) {
+        if transfer.cancelRequested {
+            transfer.finish(transfer.cancelReason, metrics: nil, resumptions)
+        } else if accepting {
+            launch(transfer)
+        } else {
+            transfer.finish(.shutdown, metrics: nil, resumptions)
         }
-        for (origin, var line) in h2cLine {
-            guard let index = line.firstIndex(where: { $0 === transfer }) else { continue }
-            line.remove(at: index)
-            h2cLine[origin] = line.isEmpty ? nil : line
-            return true
-        }
-        return false
     }
 
     private func cancel(_ transfer: Transfer) {
-        if removeWaiting(transfer) {
-            transfer.finish(transfer.cancelReason, metrics: nil, resumptions)
-            return
-        }
+        if h2c?.remove(transfer) == true { return transfer.finish(transfer.cancelReason, metrics: nil, resumptions) }
         guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
         complete(loopTransfer, error: transfer.cancelReason)
     }
 
     private func resume(_ transfer: Transfer, receive: Bool) {
         guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
-        if receive {
-            transfer.receiveResumed()
-            loopTransfer.receivePaused = false
-        } else {
-            loopTransfer.sendPaused = false
-        }
+        let (holdReceive, holdSend) = transfer.resume(receive: receive)
         var still: CurlPause = []
-        if loopTransfer.receivePaused { still.insert(.receive) }
-        if loopTransfer.sendPaused { still.insert(.send) }
+        if holdReceive { still.insert(.receive) }
+        if holdSend { still.insert(.send) }
         do {
             try loopTransfer.easy.pause(still)
         } catch {
@@ -425,65 +271,44 @@ final class MultiDriver {
 
     // MARK: - Completion
 
+    /// Codes with which a follower's h2c connection was found gone before its head.
+    private static let connectionGoneCodes: Set<CurlCode> = [.unsupportedProtocol, .weirdServerReply, .http2, .gotNothing, .recvError]
+
     /// Ends a transfer: out of the multi, metrics read, the caller resumed, the easy recycled.
     private func complete(_ loopTransfer: LoopTransfer, error: HTTPClientError?) {
         let easy = loopTransfer.easy
         guard byEasy.removeValue(forKey: ObjectIdentifier(easy)) != nil else { return }
-        byTransfer[ObjectIdentifier(loopTransfer.transfer)] = nil
+        let transfer = loopTransfer.transfer
+        byTransfer[ObjectIdentifier(transfer)] = nil
         try? multi.remove(easy)
         let info = try? easy.transferInfo()
         var failure = error
         if failure == nil {
-            failure = verifyComplete(loopTransfer, info)
-            if failure == nil, !loopTransfer.headSent, let head = loopTransfer.lastHead {
-                loopTransfer.deliver(head)
-            }
+            failure = Self.verifyComplete(loopTransfer, info)
+            if failure == nil, !loopTransfer.headSent, let head = loopTransfer.lastHead { loopTransfer.deliver(head) }
         }
         let metrics = info.map { HTTPClientMetrics($0, tlsResumed: loopTransfer.tlsResumed) }
-        // Only a handle whose request succeeded keeps its setup: 7.88.1 was seen to keep
-        // state from failed transfers (a receive buffer it then refuses to resize).
-        recycle(loopTransfer, shape: failure == nil ? loopTransfer.shape : nil)
-        h2cTransferEnded(loopTransfer)
-        if let failure, relaunchH2CFollower(loopTransfer, error: failure) {
-            loopTransfer.transfer.logger.debug("h2c connection gone: reopening it", metadata: ["url": "\(loopTransfer.request.url)"])
-            launch(loopTransfer.transfer)
-            return
+        pool.recycle(easy, shape: failure == nil ? loopTransfer.shape : nil, callbacks: loopTransfer.callbacks, keep: accepting)
+        if h2c != nil {
+            var connectionGone = false
+            if let failure, let code = failure.curlCode {
+                connectionGone = !loopTransfer.headSent && Self.connectionGoneCodes.contains(code) && accepting && !transfer.cancelRequested
+            }
+            if h2cEnded(transfer, outcome: failure == nil ? .succeeded : .failed(connectionGone: connectionGone)) { return }
         }
-        if loopTransfer.h2cRole != nil {
-            h2cRelaunched.remove(ObjectIdentifier(loopTransfer.transfer))
-            finishH2C(loopTransfer, succeeded: failure == nil)
-        }
-        loopTransfer.transfer.finish(failure, metrics: metrics, resumptions)
+        transfer.finish(failure, metrics: metrics, resumptions)
         if !accepting && byEasy.isEmpty { tearDown() }
     }
 
     /// libcurl 7.88.1 can report a short HTTP/2 body (RST, GOAWAY) as complete: compare what
     /// arrived with the announced length.
-    private func verifyComplete(_ loopTransfer: LoopTransfer, _ info: CurlTransferInfo?) -> HTTPClientError? {
+    private static func verifyComplete(_ loopTransfer: LoopTransfer, _ info: CurlTransferInfo?) -> HTTPClientError? {
         guard loopTransfer.request.method != .head, let info, info.contentLengthDownload >= 0,
               info.responseCode != 204, info.responseCode != 304
         else { return nil }
         let expected = info.contentLengthDownload, received = info.sizeDownload
         guard received < expected else { return nil }
         return HTTPClientError(.truncatedBody, "the body ended after \(received) of \(expected) bytes")
-    }
-
-    /// Puts a finished transfer's handle back in the pool, still set up for `shape` (or reset,
-    /// when `nil`), its callbacks let go of the transfer.
-    private func recycle(_ loopTransfer: LoopTransfer, shape: EasyShape?) {
-        let easy = loopTransfer.easy
-        loopTransfer.callbacks.transfer = nil
-        guard accepting, pool.count < poolLimit else {
-            try? easy.close()
-            return
-        }
-        if shape == nil {
-            guard (try? easy.reset()) != nil else {
-                try? easy.close()
-                return
-            }
-        }
-        pool.append((easy, shape, loopTransfer.callbacks))
     }
 
     // MARK: - Shutdown
@@ -494,13 +319,13 @@ final class MultiDriver {
         accepting = false
         if byEasy.isEmpty {
             tearDown()
-        } else if ccurlew_ev_is_active(graceTimer) == 0 {
-            ccurlew_ev_timer_set(graceTimer, max(0, grace), 0)
-            ev_timer_start(loop.evLoop, graceTimer)
+        } else if graceTimer?.isActive == false {
+            graceTimer?.arm(after: grace)
         }
     }
 
-    fileprivate func graceExpired() {
+    private func graceExpired() {
+        thread.assertCurrent("MultiDriver")
         tearDown()
         resumptions.run()
     }
@@ -512,23 +337,17 @@ final class MultiDriver {
         tornDown = true
         accepting = false
         for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown) }
-        for case .priming(let waiting) in h2cOrigins.values {
-            for transfer in waiting { transfer.finish(.shutdown, metrics: nil, resumptions) }
-        }
-        h2cOrigins.removeAll()
-        for transfer in h2cLine.values.joined() { transfer.finish(.shutdown, metrics: nil, resumptions) }
-        h2cLine.removeAll()
-        for (easy, _, _) in pool { try? easy.close() }
-        pool.removeAll()
+        for transfer in h2c?.removeAllWaiting() ?? [] { transfer.finish(.shutdown, metrics: nil, resumptions) }
+        pool.closeAll()
         try? multi.close()
         spareWatchers.removeAll()  // while their loop exists
-        ev_timer_stop(loop.evLoop, timer)
-        ev_timer_stop(loop.evLoop, graceTimer)
-        loop.breakLoop()
+        timer = nil
+        graceTimer = nil
+        ev.breakAll()
     }
 
-    /// Commands that arrived after the loop ended (loop thread, after `ev_run`).
     func discard(_ commands: [LoopCommand]) {
+        thread.assertCurrent("MultiDriver")
         for command in commands {
             switch command {
             case .start(let transfer): transfer.finish(.shutdown, metrics: nil, resumptions)
@@ -539,66 +358,10 @@ final class MultiDriver {
         }
     }
 
-    /// The loop has ended: tell the waiting shutdowns.
-    func finishShutdown() {
+    func ended() {
+        thread.assertCurrent("MultiDriver")
         resumptions.run()
         for done in shutdownDone { done() }
         shutdownDone.removeAll()
-    }
-}
-
-/// One socket's `ev_io`, assigned to the socket in the multi (which keeps it alive until the
-/// socket is removed, after which the driver may keep it for another socket). Loop-confined.
-final class SocketWatcher {
-    private let io: UnsafeMutablePointer<ev_io>
-    private let loop: OpaquePointer
-
-    init(loop: OpaquePointer, driver: MultiDriver) {
-        self.loop = loop
-        io = .allocate(capacity: 1)
-        io.initialize(to: ev_io())
-        ccurlew_ev_io_init(io, curlewSocketReady, -1, 0)
-        // Unretained: the driver outlives every watcher (the multi is closed, and the spares
-        // dropped, in its tearDown).
-        ccurlew_ev_set_data(io, Unmanaged.passUnretained(driver).toOpaque())
-    }
-
-    deinit {
-        stop()
-        io.deallocate()
-    }
-
-    /// Watches `socket` for `events`; the fd number may have been reused, so it is set anew.
-    func watch(_ socket: Int32, events: Int32) {
-        ev_io_stop(loop, io)
-        guard events != 0 else { return }
-        ccurlew_ev_io_set(io, socket, events)
-        ev_io_start(loop, io)
-    }
-
-    func stop() { ev_io_stop(loop, io) }
-}
-
-private let curlewSocketReady: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ev_io>?, Int32) -> Void = { _, io, revents in
-    guard let io, let data = ccurlew_ev_data(io) else { return }
-    Unmanaged<MultiDriver>.fromOpaque(data).takeUnretainedValue().socketReady(io.pointee.fd, revents: revents)
-}
-
-private let curlewTimerFired: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ev_timer>?, Int32) -> Void = { _, timer, _ in
-    guard let timer, let data = ccurlew_ev_data(timer) else { return }
-    Unmanaged<MultiDriver>.fromOpaque(data).takeUnretainedValue().timerFired()
-}
-
-private let curlewGraceFired: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ev_timer>?, Int32) -> Void = { _, timer, _ in
-    guard let timer, let data = ccurlew_ev_data(timer) else { return }
-    Unmanaged<MultiDriver>.fromOpaque(data).takeUnretainedValue().graceExpired()
-}
-
-/// Whether a transfer's TLS session was resumed, asked of GnuTLS.
-enum TLSResumption {
-    static func isResumed(_ easy: CurlEasy) -> Bool? {
-        guard let session = try? easy.tlsSession(), session.backend == 2, let internals = session.internals else { return nil }
-        let answer = ccurlew_gnutls_session_is_resumed(internals)
-        return answer < 0 ? nil : answer == 1
     }
 }

@@ -6,9 +6,9 @@ internal import CurlewLocks
 /// are made on the caller's thread (``HeadParser/Head/response``), not the loop's.
 typealias ResponseHead = HeadParser.Head
 
-/// One request's shared state: the loop thread and the awaiting tasks meet here, under one
-/// lock. Continuations are resumed outside the lock, exactly once (the state machine hands
-/// each out once).
+/// One request's shared state: the loop thread, the awaiting tasks and the request body's
+/// producer meet here, under one lock. Continuations are resumed outside the lock, exactly once
+/// (the state machine hands each out once).
 final class Transfer: Sendable {
     // Unsafe rather than checked continuations: the request path makes one or two per request,
     // and a checked one costs an allocation and a check each. Exactly-once is the state
@@ -16,11 +16,11 @@ final class Transfer: Sendable {
     // resumed), and the tests hold it to that.
     typealias HeadContinuation = UnsafeContinuation<ResponseHead, any Error>
     typealias BodyContinuation = UnsafeContinuation<[UInt8]?, any Error>
-    typealias Machine = TransferStateMachine<HeadContinuation, BodyContinuation, [UInt8]>
+    typealias ProducerContinuation = UnsafeContinuation<Void, any Error>
+    typealias Machine = TransferStateMachine<HeadContinuation, BodyContinuation, [UInt8], ProducerContinuation>
 
     let request: TransferRequest
     let logger: Logger
-    let upload: UploadStream?
     private let state: Locked<Shared>
 
     private struct Shared: Sendable {
@@ -31,10 +31,11 @@ final class Transfer: Sendable {
     init(request: TransferRequest, logger: Logger) {
         self.request = request
         self.logger = logger
-        if case .stream(let length) = request.body { upload = UploadStream(declaredLength: length) } else { upload = nil }
+        var upload: UploadStateMachine<ProducerContinuation>?
+        if case .stream(let length) = request.body { upload = UploadStateMachine(declaredLength: length) }
         let configuration = request.configuration
         state = Locked(Shared(machine: Machine(highWater: configuration.responseBufferHighWater,
-                                              lowWater: configuration.responseBufferLowWater)))
+                                              lowWater: configuration.responseBufferLowWater, upload: upload)))
     }
 
     // MARK: - The caller's side
@@ -48,9 +49,9 @@ final class Transfer: Sendable {
     /// Asks the loop to stop the transfer: task cancelled or body dropped (`.cancelled`), or
     /// the request body failed (`reason`). Idempotent: the first reason is kept.
     func cancel(on loop: EventLoop, reason: HTTPClientError = .cancelled) {
-        let action = state.withLock { $0.machine.requestCancel(reason) }
+        let (action, producer) = state.withLock { ($0.machine.requestCancel(reason), $0.machine.upload?.fail(reason)) }
         if action == .sendCancel { loop.send(.cancel(self)) }
-        upload?.fail(reason)
+        producer?.resume(throwing: reason)
     }
 
     /// The next body chunk, `nil` at the end.
@@ -73,7 +74,7 @@ final class Transfer: Sendable {
 
     /// Gives a waiting consumer the next chunk, the end or the failure, or registers it to be
     /// woken when bytes arrive.
-    fileprivate func hand(to continuation: BodyContinuation, on loop: EventLoop) {
+    func hand(to continuation: BodyContinuation, on loop: EventLoop) {
         let action = state.withLock { $0.machine.next(waiter: continuation) }
         do {
             if let value = try take(action, on: loop) { continuation.resume(returning: value) }
@@ -98,11 +99,44 @@ final class Transfer: Sendable {
     /// The metrics, once the transfer has finished.
     var metrics: HTTPClientMetrics? { state.withLock { $0.metrics } }
 
-    /// Bytes buffered for the consumer now.
+    /// Bytes buffered for the consumer now (for tests and diagnostics).
     var bufferedBytes: Int { state.withLock { $0.machine.buffered } }
 
     /// Whether the transfer has finished.
     var isFinished: Bool { state.withLock { $0.machine.phase == .finished } }
+
+    // MARK: - The request body's producer
+
+    /// Queues `bytes` of the request body, resuming a paused upload at once, then waits while
+    /// too much is pending.
+    /// - Throws: the upload's failure: ``HTTPClientError/Kind/requestBodyLengthMismatch`` past
+    ///   the declared length, or the transfer's end.
+    func write(_ bytes: some Collection<UInt8>, on loop: EventLoop) async throws {
+        switch state.withLock({ $0.machine.upload?.write(bytes) ?? .fail(.cancelled) }) {
+        case .fail(let error): throw error
+        // Before waiting: the loop must drain what was just queued for the wait to end.
+        case .accepted(let resume): if resume { loop.send(.resumeSend(self)) }
+        }
+        try await withUnsafeThrowingContinuation { (continuation: ProducerContinuation) in
+            switch state.withLock({ $0.machine.upload?.waitForRoom(continuation) ?? .fail(.cancelled) }) {
+            case .proceed: continuation.resume()
+            case .fail(let error): continuation.resume(throwing: error)
+            case .wait: break
+            }
+        }
+    }
+
+    /// Marks the end of the request body, resuming a paused upload so libcurl reads the end.
+    /// - Throws: ``HTTPClientError/Kind/requestBodyLengthMismatch`` before the declared length.
+    func endUpload(on loop: EventLoop) throws(HTTPClientError) {
+        switch state.withLock({ $0.machine.upload?.end() ?? .fail(.cancelled) }) {
+        case .fail(let error): throw error
+        case .ended(let resume): if resume { loop.send(.resumeSend(self)) }
+        }
+    }
+
+    /// The upload's failure, once it has one.
+    var uploadFailure: HTTPClientError? { state.withLock { $0.machine.upload?.failure } }
 
     // MARK: - The loop's side
 
@@ -131,82 +165,51 @@ final class Transfer: Sendable {
         }
     }
 
-    func receiveResumed() { state.withLock { $0.machine.receiveResumed() } }
+    enum ReadResult {
+        case bytes(Int)
+        case pause
+        case abort(HTTPClientError)
+    }
+
+    /// Copies pending request body bytes into libcurl's `buffer` (the read callback).
+    func readUpload(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
+        // Through optional chaining, so the pending bytes are changed in place, never copied.
+        let (result, producer) = state.withLock { shared -> (ReadResult, ProducerContinuation?) in
+            switch shared.machine.upload?.read(capacity: buffer.count) {
+            case nil: return (.abort(.cancelled), nil)
+            case .bytes(let count)?: return (.bytes(count), count > 0 ? shared.machine.upload?.copy(count, into: buffer) ?? nil : nil)
+            case .pause?: return (.pause, nil)
+            case .abort(let error)?: return (.abort(error), nil)
+            }
+        }
+        producer?.resume()
+        return result
+    }
+
+    /// Holds `resumption` in the loop's batch when there is one, resumes it at once otherwise.
+    private func resume(_ resumption: Resumptions.Pending, _ resumptions: Resumptions?) {
+        if let resumptions { resumptions.append(resumption) } else { Resumptions.resume(resumption) }
+    }
+
+    /// The loop resumes receiving (`receive`) or sending: which directions must stay paused.
+    func resume(receive: Bool) -> (holdReceive: Bool, holdSend: Bool) {
+        state.withLock { $0.machine.resume(receive: receive) }
+    }
 
     /// Ends the transfer: resumes whoever waits, with the error or the end of the body; at once,
     /// or when `resumptions` runs.
-    func finish(_ error: HTTPClientError?, metrics: HTTPClientMetrics?, _ resumptions: Resumptions? = nil) {
+    func finish(_ error: HTTPClientError?, metrics: HTTPClientMetrics?, _ resumptions: Resumptions?) {
         let action = state.withLock { shared in
             shared.metrics = metrics
             return shared.machine.finish(error)
         }
-        upload?.fail(error ?? .cancelled)
-        if let (continuation, error) = action.failHead {
-            resumptions.append(.headFailure(continuation, error))
-        }
-        if let (continuation, error) = action.resumeBody {
-            resumptions.append(.bodyEnd(continuation, error))
-        }
+        if let (producer, error) = action.failProducer { producer.resume(throwing: error) }
+        if let (continuation, error) = action.failHead { resume(.headFailure(continuation, error), resumptions) }
+        if let (continuation, error) = action.resumeBody { resume(.bodyEnd(continuation, error), resumptions) }
         if let error {
             logger.debug("request failed", metadata: ["url": "\(request.url)", "error": "\(error)"])
         } else {
             logger.debug("request finished", metadata: ["url": "\(request.url)"])
         }
-    }
-}
-
-/// Continuations the loop resumes after the libcurl call that produced their values has
-/// returned, rather than from inside its callbacks. A small response's head, body and end
-/// usually arrive in one `socket_action`: resumed together at its end, the awaiting task finds
-/// all three and runs to completion after a single wake-up, instead of waking for the head and
-/// then again for the rest. Loop-confined.
-final class Resumptions {
-    enum Pending {
-        case head(Transfer.HeadContinuation, ResponseHead)
-        case headFailure(Transfer.HeadContinuation, HTTPClientError)
-        /// Bytes arrived for a consumer that waited: it takes what is buffered when resumed.
-        case bodyReady(Transfer, Transfer.BodyContinuation, EventLoop)
-        case bodyEnd(Transfer.BodyContinuation, HTTPClientError?)
-    }
-
-    let loop: EventLoop
-    private var pending: [Pending] = []
-
-    init(loop: EventLoop) { self.loop = loop }
-
-    func append(_ resumption: Pending) { pending.append(resumption) }
-
-    private var running: [Pending] = []
-
-    /// Resumes everything held, in the order it was produced. Two buffers take turns (resuming
-    /// can add more, for the next run), so a run allocates nothing.
-    func run() {
-        guard !isRunning else { return }  // the outer run takes what a nested one would
-        isRunning = true
-        while !pending.isEmpty {
-            swap(&pending, &running)
-            for resumption in running { Self.resume(resumption) }
-            running.removeAll(keepingCapacity: true)
-        }
-        isRunning = false
-    }
-
-    private var isRunning = false
-
-    fileprivate static func resume(_ resumption: Pending) {
-        switch resumption {
-        case .head(let continuation, let head): continuation.resume(returning: head)
-        case .headFailure(let continuation, let error): continuation.resume(throwing: error)
-        case .bodyReady(let transfer, let continuation, let loop): transfer.hand(to: continuation, on: loop)
-        case .bodyEnd(let continuation, nil): continuation.resume(returning: nil)
-        case .bodyEnd(let continuation, let error?): continuation.resume(throwing: error)
-        }
-    }
-}
-
-extension Optional where Wrapped == Resumptions {
-    /// Holds the resumption when there is a batch, resumes it at once otherwise.
-    func append(_ resumption: Resumptions.Pending) {
-        if let batch = self { batch.append(resumption) } else { Resumptions.resume(resumption) }
     }
 }

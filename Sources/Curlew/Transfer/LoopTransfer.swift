@@ -17,14 +17,10 @@ final class LoopTransfer {
     var bodyBytes = 0
     /// Set by a callback that aborted the transfer for a reason of ours.
     var failure: HTTPClientError?
-    var receivePaused = false
-    var sendPaused = false
     /// Whether the TLS session of the final head's connection was resumed (GnuTLS only).
     var tlsResumed: Bool?
     /// The bytes of a `.bytes` body still to send.
     var bodyOffset = 0
-    /// This transfer's part in opening an h2c connection, when it goes to an h2c origin.
-    var h2cRole: MultiDriver.H2CRole?
     /// What the easy handle was set up for.
     var shape: EasyShape?
 
@@ -46,7 +42,7 @@ final class LoopTransfer {
     /// Whether libcurl will follow this head rather than return it.
     func isInterim(_ head: HeadParser.Head) -> Bool {
         if (100..<200).contains(head.status) && head.status != 101 { return true }
-        guard let max = request.maxRedirects, head.location else { return false }
+        guard let max = request.maxRedirects, head.hasLocation else { return false }
         // libcurl follows every 3xx with a Location except 304.
         return (300..<400).contains(head.status) && head.status != 304 && redirectsSeen <= max
     }
@@ -58,7 +54,7 @@ final class LoopTransfer {
         guard let head = parser.feed(line) else { return .proceed }
         lastHead = head
         if isInterim(head) {
-            if head.location && head.status >= 300 { redirectsSeen += 1 }
+            if head.hasLocation && head.status >= 300 { redirectsSeen += 1 }
             return .proceed
         }
         deliver(head)
@@ -68,7 +64,7 @@ final class LoopTransfer {
     func deliver(_ head: HeadParser.Head) {
         guard !headSent else { return }
         headSent = true
-        if request.isTLS { tlsResumed = TLSResumption.isResumed(easy) }
+        if request.isTLS { tlsResumed = easy.tlsSessionResumed() }
         transfer.deliverHead(head, resumptions)
     }
 
@@ -78,10 +74,7 @@ final class LoopTransfer {
             failure = HTTPClientError(.bodyTooLarge, "the response body exceeds \(limit) bytes")
             return .abort
         }
-        guard transfer.deliverBody(bytes, resumptions) else {
-            receivePaused = true
-            return .pause
-        }
+        guard transfer.deliverBody(bytes, resumptions) else { return .pause }
         bodyBytes += bytes.count
         return .proceed
     }
@@ -98,12 +91,9 @@ final class LoopTransfer {
             bodyOffset += count
             return .bytes(count)
         case .stream:
-            guard let upload = transfer.upload else { return .abort }
-            switch upload.read(into: buffer) {
+            switch transfer.readUpload(into: buffer) {
             case .bytes(let count): return .bytes(count)
-            case .pause:
-                sendPaused = true
-                return .pause
+            case .pause: return .pause
             case .abort(let error):
                 failure = failure ?? error
                 return .abort

@@ -3,8 +3,9 @@
 ///
 /// queued → running → streaming (head delivered) → finished. Only the finishing events resume
 /// anyone for the last time, and a continuation leaves the machine when it is resumed, so each
-/// is resumed exactly once.
-struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableCollection> {
+/// is resumed exactly once. A streamed request body is the ``upload`` machine inside it, so
+/// both directions' pause state is kept here, once.
+struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableCollection, Producer> {
     enum Phase: Equatable {
         /// Registered; the start command is on its way to the loop.
         case queued
@@ -39,10 +40,14 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
     /// makes glibc hand the memory back to the kernel and fault it in again for the next.
     let coalesceLimit: Int
 
-    init(highWater: Int, lowWater: Int, coalesceLimit: Int = 16 << 10) {
+    /// The streamed request body, if the request has one.
+    var upload: UploadStateMachine<Producer>?
+
+    init(highWater: Int, lowWater: Int, coalesceLimit: Int = 16 << 10, upload: UploadStateMachine<Producer>? = nil) {
         self.highWater = highWater
         self.lowWater = lowWater
         self.coalesceLimit = coalesceLimit
+        self.upload = upload
     }
 
     // MARK: - The caller's side
@@ -173,10 +178,15 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
         return .accepted(wake: waiter)
     }
 
-    /// The loop carried out a resume request.
-    mutating func receiveResumed() {
-        receivePaused = false
-        resumeRequested = false
+    /// The loop resumes receiving (`receive`) or sending: which directions must stay paused.
+    /// Receiving stays paused while the consumer has not drained the buffer; sending while the
+    /// producer has written nothing new since the read callback paused.
+    mutating func resume(receive: Bool) -> (holdReceive: Bool, holdSend: Bool) {
+        if receive {
+            receivePaused = false
+            resumeRequested = false
+        }
+        return (receivePaused && !resumeRequested, upload?.sendPaused ?? false)
     }
 
     /// The transfer ended: success (`nil`) or failure.
@@ -185,6 +195,8 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
         var failHead: (HeadWaiter, HTTPClientError)?
         /// Resume a waiting consumer: with the error, or with the end of the body.
         var resumeBody: (BodyWaiter, HTTPClientError?)?
+        /// Fail a producer waiting to write more of the request body.
+        var failProducer: (Producer, HTTPClientError)?
     }
 
     mutating func finish(_ error: HTTPClientError?) -> FinishAction {
@@ -205,8 +217,12 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
             bodyWaiter = nil
             action.resumeBody = (waiter, outcome)
         }
+        // The body stream stops too: with the transfer's error, or `.cancelled` after a success
+        // (the server answered before the stream ended).
+        let uploadError = error ?? .cancelled
+        if let producer = upload?.fail(uploadError) { action.failProducer = (producer, uploadError) }
         return action
     }
 }
 
-extension TransferStateMachine: Sendable where HeadWaiter: Sendable, BodyWaiter: Sendable, Chunk: Sendable {}
+extension TransferStateMachine: Sendable where HeadWaiter: Sendable, BodyWaiter: Sendable, Chunk: Sendable, Producer: Sendable {}

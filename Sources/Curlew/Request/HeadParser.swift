@@ -15,7 +15,7 @@ struct HeadParser {
         var reason: String
         var version: HTTPClientResponse.Version
         /// Whether a `Location` field came.
-        var location: Bool
+        var hasLocation: Bool
         /// The field lines in order, each as the length of its name and of its (trimmed) value,
         /// four bytes each, then the name's bytes and the value's: no byte of either is taken
         /// for a separator.
@@ -72,7 +72,7 @@ struct HeadParser {
         var valueEnd = end
         while valueStart < valueEnd, bytes[valueStart] == 32 || bytes[valueStart] == 9 { valueStart += 1 }
         while valueEnd > valueStart, bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9 { valueEnd -= 1 }
-        if Self.isLocation(UnsafeRawBufferPointer(rebasing: bytes[0..<colon])) { current?.location = true }
+        if Self.isLocation(UnsafeRawBufferPointer(rebasing: bytes[0..<colon])) { current?.hasLocation = true }
         withUnsafeBytes(of: UInt32(colon).littleEndian) { current?.rawFields.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(valueEnd - valueStart).littleEndian) { current?.rawFields.append(contentsOf: $0) }
         current?.rawFields.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<colon]))
@@ -110,7 +110,7 @@ struct HeadParser {
         let reason = reasonStart < bytes.count ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[reasonStart...]), as: UTF8.self) : ""
         var rawFields: [UInt8] = []
         rawFields.reserveCapacity(256)
-        return Head(status: status, reason: reason, version: version, location: false, rawFields: rawFields)
+        return Head(status: status, reason: reason, version: version, hasLocation: false, rawFields: rawFields)
     }
 }
 

@@ -5,6 +5,7 @@ internal import Logging
 /// The stages of one request on its hot path, each runnable on its own and without the
 /// network, for the micro-benchmarks in `Benchmarks/` (wall time and allocations per request).
 /// Not API: it exists so that what the benchmarks time is the code requests run, not a copy.
+/// Each instance is bound to the thread that made it, as a loop's objects are to the loop's.
 @_spi(Benchmarking)
 public final class RequestPathStages {
     private let client: HTTPClient
@@ -13,7 +14,10 @@ public final class RequestPathStages {
     private let easy: CurlEasy
     private let resumptions: Resumptions
     private var shape: EasyShape?
-    private let callbacks = EasyCallbacks()
+    /// The calling thread stands in for the loop's: the stages run loop-confined code, and the
+    /// debug checks hold them to one thread as they hold the loop.
+    private let thread = LoopThread()
+    private let callbacks: EasyCallbacks
     private let logger = Logger(label: "curlew-benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
     private let headLines: [[UInt8]]
 
@@ -21,7 +25,10 @@ public final class RequestPathStages {
     /// continuations' batch; nothing is sent to it) and its share handle.
     /// - Throws: ``HTTPClientError`` when the client did not start, or no easy handle can be made.
     public init(client: HTTPClient) throws {
-        guard let loop = client.loops.first, let share = client.share else { throw HTTPClientError.shutdown }
+        guard let engine = client.engine, let loop = engine.loops.first else { throw HTTPClientError.shutdown }
+        let share = engine.share
+        thread.claim()
+        callbacks = EasyCallbacks(thread: thread)
         self.client = client
         self.loop = loop
         self.share = share
@@ -30,7 +37,7 @@ public final class RequestPathStages {
         } catch {
             throw HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)")
         }
-        resumptions = Resumptions(loop: loop)
+        resumptions = Resumptions(loop: loop, thread: thread)
         // The head nginx sends for its 5-byte /small, as libcurl hands it over: line by line.
         headLines = [
             "HTTP/1.1 200 OK\r\n", "Server: nginx/1.22.1\r\n", "Date: Wed, 25 Nov 2026 16:00:00 GMT\r\n",
@@ -50,9 +57,9 @@ public final class RequestPathStages {
                 try easy.reset()
                 shape = nil
             }
-            shape = try EasyConfigurator.configure(easy, for: loopTransfer, share: share, previous: shape, callbacks: callbacks)
+            shape = try EasyConfigurator.configure(easy, for: loopTransfer, h2cRole: nil, share: share, previous: shape, callbacks: callbacks)
             // Let go of the transfer, as the loop does when it pools the handle.
-            callbacks.transfer = nil
+            callbacks.transfer.value = nil
         } catch {
             throw HTTPClientError(.other, "setup failed", detail: "\(error)")
         }
@@ -109,7 +116,7 @@ public final class RequestPathStages {
         let transferRequest = try client.transferRequest(request, body: .none, timeout: nil, redirects: nil)
         let transfer = Transfer(request: transferRequest, logger: logger)
         _ = transfer.start()
-        transfer.deliverHead(HeadParser.Head(status: 200, reason: "OK", version: .http1_1, location: false, rawFields: []), resumptions)
+        transfer.deliverHead(HeadParser.Head(status: 200, reason: "OK", version: .http1_1, hasLocation: false, rawFields: []), resumptions)
         return transfer
     }
 }
