@@ -22,10 +22,8 @@ final class MultiDriver: LoopDriver {
     private var graceTimer: EvTimer?
     private var byEasy: [ObjectIdentifier: LoopTransfer] = [:]
     private var byTransfer: [ObjectIdentifier: LoopTransfer] = [:]
-    /// Stopped socket watchers kept for reuse.
-    private var spareWatchers: [EvIO] = []
-    /// Watchers assigned to a socket of the multi now.
-    private var watcherCount = 0
+    /// One watcher per socket of the multi.
+    private var sockets: SocketWatchers?
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
     private var tornDown = false
@@ -51,41 +49,17 @@ final class MultiDriver: LoopDriver {
         try multi.setopt(.maxTotalConnections, configuration.maxConnections)
         try multi.setopt(.maxConcurrentStreams, configuration.maxConcurrentStreams)
         try multi.setopt(.maxConnects, configuration.maxIdleConnections)
-        try multi.setopt(.socketFunction) { [unowned self] what, socket, _, socketData in
-            self.socketChanged(what, socket: socket, watcher: socketData as? EvIO)
+        let sockets = SocketWatchers(loop: ev, multi: multi) { [unowned self] socket, events in self.socketReady(socket, events) }
+        self.sockets = sockets
+        try multi.setopt(.socketFunction) { what, socket, _, socketData in
+            sockets.changed(what, socket: socket, watcher: socketData as? EvIO)
         }
         try multi.setopt(.timerFunction) { [unowned self] timeoutMS in
             self.timerChanged(timeoutMS)
         }
     }
 
-    // MARK: - libcurl's socket and timer functions
-
-    private func socketChanged(_ what: CurlPoll, socket: Int32, watcher: EvIO?) {
-        if what == .remove {
-            // The multi drops the assignment; the watcher is kept for the next socket (libcurl
-            // removes a connection's socket each time it goes back to its cache).
-            if let watcher {
-                watcher.stop()
-                watcherCount -= 1
-                if spareWatchers.count < 64 { spareWatchers.append(watcher) }
-            }
-            return
-        }
-        var events: EvEvents = []
-        if what == .in || what == .inOut { events.insert(.read) }
-        if what == .out || what == .inOut { events.insert(.write) }
-        let active: EvIO
-        if let watcher {
-            active = watcher
-        } else {
-            active = spareWatchers.popLast() ?? EvIO(loop: ev) { [unowned self] socket, events in self.socketReady(socket, events) }
-            watcherCount += 1
-            // assign can only fail for a socket libcurl does not know, and it just told us of this one.
-            try? multi.assign(socket, active)
-        }
-        active.watch(socket, events)
-    }
+    // MARK: - libcurl's timer function (its socket function is `sockets`)
 
     private func timerChanged(_ timeoutMS: Int) {
         // Never socketAction from here (7.88.1 answers CURLM_RECURSIVE_API_CALL): arm the timer.
@@ -128,7 +102,7 @@ final class MultiDriver: LoopDriver {
         let failure = HTTPClientError(.other, "the transfer engine failed", detail: "\(error)")
         for transfer in Array(byEasy.values) { complete(transfer, error: failure) }
         try? multi.close()
-        watcherCount = 0  // closing the multi dropped (and stopped) every assigned watcher
+        sockets?.multiClosed()
         timer?.stop()
         do {
             let fresh = try CurlMulti()
@@ -172,7 +146,7 @@ final class MultiDriver: LoopDriver {
                 kick = true
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
             case .inspect(let report):
-                report(LoopStatistics(transfers: byEasy.count, watchedSockets: watcherCount, pooledHandles: pool.count,
+                report(LoopStatistics(transfers: byEasy.count, watchedSockets: sockets?.count ?? 0, pooledHandles: pool.count,
                                       h2cPrimers: h2c?.primers ?? 0))
             }
         }
@@ -340,7 +314,8 @@ final class MultiDriver: LoopDriver {
         for transfer in h2c?.removeAllWaiting() ?? [] { transfer.finish(.shutdown, metrics: nil, resumptions) }
         pool.closeAll()
         try? multi.close()
-        spareWatchers.removeAll()  // while their loop exists
+        sockets?.multiClosed()
+        sockets = nil  // the watchers go while their loop exists
         timer = nil
         graceTimer = nil
         ev.breakAll()
