@@ -1,7 +1,7 @@
+import CurlewLocks
 import CurlewTestSupport
 import Foundation
 import LibCurl
-import Synchronization
 import Testing
 
 extension LibCurlSuites {
@@ -74,8 +74,8 @@ struct CurlShareTests {
         try share.share(.sslSession)
         let threads = 8
         let perThread = 25
-        let failures = Mutex<[String]>([])
-        let successes = Mutex(0)
+        let failures = Locked<[String]>([])
+        let successes = Locked(0)
         let url = nginx.httpsURL("/small")
         let caFile = nginx.certificates.caCertificate
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
