@@ -154,17 +154,9 @@ enum Loopback {
 
     /// Runs a command to completion, throwing with its output when it fails.
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestServerError("\(executable) \(arguments.joined(separator: " ")) failed:\n\(String(decoding: output, as: UTF8.self))")
+        let result = try runChildProcess(executable, arguments)
+        guard result.status == 0 else {
+            throw TestServerError("\(executable) \(arguments.joined(separator: " ")) failed:\n\(result.stdout)\(result.stderr)")
         }
     }
 }
