@@ -86,9 +86,10 @@ public func runChildProcess(_ executable: String, _ arguments: [String], environ
 /// descriptor the test support opens is close-on-exec, so no child inherits another's.
 ///
 /// posix_spawn rather than Foundation's `Process`: the tests stop and reap their servers
-/// themselves, by pid, and a `Process` whose child was reaped by someone else never learns it
-/// ended: it keeps itself alive from its monitoring run loop (LeakSanitizer reported every
-/// server's `Process`, `FileHandle` and URL), and its thread calls `waitpid` on the same pid.
+/// themselves, by pid, most of them at exit. A `Process` keeps itself alive from its
+/// monitoring thread's run loop until that thread sees the child end (and calls `waitpid` on
+/// the same pid again); at exit it never did, and LeakSanitizer reported every server's
+/// `Process`, `FileHandle` and URL.
 ///
 /// `environment` replaces the test process's environment when given.
 func spawnChild(_ executable: String, _ arguments: [String], environment: [String: String]?,

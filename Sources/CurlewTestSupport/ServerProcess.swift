@@ -9,26 +9,18 @@ final class ServerProcess: Sendable {
     let name: String
     let pid: pid_t
 
-    /// Starts `executable` with `arguments`, its output appended to `logPath`.
+    /// Starts `executable` with `arguments`, its output written to `logPath` (emptied first).
     init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw TestServerError("cannot open \(logPath) for \(name): errno \(errno)") }
+        defer { close(log) }
+        let variables = environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
         do {
-            try process.run()
+            pid = try spawnChild(executable, arguments, environment: variables, output: log, error: log)
         } catch {
             throw TestServerError("cannot start \(name) (\(executable)): \(error)")
         }
         self.name = name
-        self.pid = process.processIdentifier
         ServerProcess.register(pid)
     }
 
@@ -66,7 +58,7 @@ final class ServerProcess: Sendable {
             usleep(10_000)
         }
         kill(pid, SIGKILL)
-        waitpid(pid, nil, 0)
+        reap(pid)
     }
 }
 
