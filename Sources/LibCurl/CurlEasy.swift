@@ -84,7 +84,10 @@ public final class CurlEasy {
 
     /// The multi this handle is in, set by ``CurlMulti/add(_:)`` and cleared on removal; the
     /// multi keeps the handle alive while it is there.
-    public internal(set) weak var multi: CurlMulti?
+    // unowned, not weak: the multi clears it on every way out (remove, close, a failed add, its
+    // deinit), so it never outlives the multi; and a weak one gave each multi a side table that
+    // LeakSanitizer cannot trace from its owner, reported as leaked once no handle was in it.
+    public internal(set) unowned var multi: CurlMulti?
     /// The share this handle uses (`CURLOPT_SHARE`); it is kept alive while attached.
     public internal(set) var share: CurlShare?
 

@@ -90,6 +90,7 @@ public final class CurlMulti {
         _ = ccurlew_multi_setopt_socket_callback(handle, nil)
         _ = ccurlew_multi_setopt_timer_callback(handle, nil)
         for (easyHandle, easy) in easies {
+            easy.multi = nil  // first: an unowned reference to a multi in deinit must not be read
             _ = curl_multi_remove_handle(handle, easyHandle)
             if closeHandles { try? easy.close() }
         }
