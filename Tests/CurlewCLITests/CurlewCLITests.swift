@@ -138,3 +138,24 @@ struct CurlewCLITests {
         #expect(broken.stderr.contains("curlew: \(faults.url("/truncated")):"))
     }
 }
+
+@Suite("the tests' child-process helper")
+struct ChildProcessTests {
+    @Test("stdout and stderr are drained together: a child filling stderr before it writes stdout ends")
+    func drainsBoth() throws {
+        let result = try runChildProcess("/bin/sh", ["-c", "head -c 1000000 /dev/zero >&2; echo done"], timeout: 20)
+        #expect(result.status == 0)
+        #expect(result.stdout == "done\n")
+        #expect(result.stderr.utf8.count == 1_000_000)
+    }
+
+    @Test("a child still running at the deadline is killed, and the run fails with what it wrote")
+    func killsAtDeadline() throws {
+        let error = try #require(throws: TestServerError.self) {
+            try runChildProcess("/bin/sh", ["-c", "echo out; echo err >&2; exec sleep 30"], timeout: 0.5)
+        }
+        #expect(error.description.contains("did not exit within 0.5 s and was killed"))
+        #expect(error.description.contains("out\n"))
+        #expect(error.description.contains("err\n"))
+    }
+}
