@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "CurlewCLI",
             dependencies: [
-                "Curlew", "LibCurl",
+                "Curlew", "CurlewLocks", "LibCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -57,13 +57,13 @@ let package = Package(
         .target(name: "CurlewTestSupport", dependencies: ["CurlewLocks"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LibCurlTests",
-            dependencies: ["LibCurl", "CCurlew", "CurlewTestSupport"],
+            dependencies: ["LibCurl", "CCurlew", "CurlewLocks", "CurlewTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CurlewTests",
             dependencies: [
-                "Curlew", "LibCurl", "CurlewTestSupport",
+                "Curlew", "CurlewLocks", "LibCurl", "CurlewTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Curlew
+import CurlewLocks
 import Foundation
 import HTTPTypes
 import Histogram
-import Synchronization
 
 /// `curlew load URL`: a load generator with a live progress line and a final report.
 struct Load: AsyncParsableCommand {
@@ -118,7 +118,7 @@ final class Tally: Sendable {
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Whether the host is a name, so that a lookup-free new connection means a cache hit.
     let countsDNS: Bool
 

@@ -9,26 +9,18 @@ final class ServerProcess: Sendable {
     let name: String
     let pid: pid_t
 
-    /// Starts `executable` with `arguments`, its output appended to `logPath`.
+    /// Starts `executable` with `arguments`, its output written to `logPath` (emptied first).
     init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw TestServerError("cannot open \(logPath) for \(name): errno \(errno)") }
+        defer { close(log) }
+        let variables = environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
         do {
-            try process.run()
+            pid = try spawnChild(executable, arguments, environment: variables, output: log, error: log)
         } catch {
             throw TestServerError("cannot start \(name) (\(executable)): \(error)")
         }
         self.name = name
-        self.pid = process.processIdentifier
         ServerProcess.register(pid)
     }
 
@@ -66,7 +58,7 @@ final class ServerProcess: Sendable {
             usleep(10_000)
         }
         kill(pid, SIGKILL)
-        waitpid(pid, nil, 0)
+        reap(pid)
     }
 }
 
@@ -154,17 +146,9 @@ enum Loopback {
 
     /// Runs a command to completion, throwing with its output when it fails.
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestServerError("\(executable) \(arguments.joined(separator: " ")) failed:\n\(String(decoding: output, as: UTF8.self))")
+        let result = try runChildProcess(executable, arguments)
+        guard result.status == 0 else {
+            throw TestServerError("\(executable) \(arguments.joined(separator: " ")) failed:\n\(result.stdout)\(result.stderr)")
         }
     }
 }

@@ -84,7 +84,10 @@ public final class CurlEasy {
 
     /// The multi this handle is in, set by ``CurlMulti/add(_:)`` and cleared on removal; the
     /// multi keeps the handle alive while it is there.
-    public private(set) weak var multi: CurlMulti?
+    // unowned, not weak: the multi clears it on every way out (remove, close, a failed add, its
+    // deinit), so it never outlives the multi; and a weak one gave each multi a side table that
+    // LeakSanitizer cannot trace from its owner, reported as leaked once no handle was in it.
+    public private(set) unowned var multi: CurlMulti?
     /// The share this handle uses (`CURLOPT_SHARE`), or `nil`; it is kept alive while attached.
     /// A share's ``CurlShare/close()`` detaches the handle, which then reads `nil` here.
     public var share: CurlShare? {

@@ -95,8 +95,8 @@ public final class CurlMulti {
         _ = ccurlew_multi_setopt_socket_callback(handle, nil)
         _ = ccurlew_multi_setopt_timer_callback(handle, nil)
         for (easyHandle, easy) in easies {
+            easy.leftMulti()  // first: an unowned reference to a multi in deinit must not be read
             _ = curl_multi_remove_handle(handle, easyHandle)
-            easy.leftMulti()
             if closeHandles { try? easy.close() }
         }
         _ = curl_multi_cleanup(handle)

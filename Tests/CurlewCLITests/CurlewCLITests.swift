@@ -4,35 +4,25 @@ import Testing
 
 /// Runs the built `curlew` on a thread of its own, so that waiting for it never holds one of
 /// the cooperative pool's threads (other suites' tasks need them).
-func runCurlew(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+func runCurlew(_ arguments: [String]) async throws -> ChildProcessOutput {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try runCurlewBlocking(arguments) }) }.start()
     }
 }
 
-/// Runs the built `curlew` (next to this test bundle) and returns its exit code and output.
-func runCurlewBlocking(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the built `curlew` (next to this test bundle) and returns its exit code and output; a
+/// run that has not ended after a minute is killed and fails the test with what it wrote.
+func runCurlewBlocking(_ arguments: [String]) throws -> ChildProcessOutput {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var binary = folder.appendingPathComponent("curlew")
     // The xctest bundle may sit one level down (…/debug/CurlewPackageTests.xctest).
     if !FileManager.default.isExecutableFile(atPath: binary.path) {
         binary = folder.deletingLastPathComponent().appendingPathComponent("curlew")
     }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["http_proxy"] = nil
     environment["https_proxy"] = nil
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    return try runChildProcess(binary.path, arguments, environment: environment)
 }
 
 @Suite("curlew command-line tool", .serialized)
@@ -146,5 +136,26 @@ struct CurlewCLITests {
         let broken = try await runCurlew(["load", "-n", "20", "-c", "2", faults.url("/truncated")])
         #expect(broken.status != 0)
         #expect(broken.stderr.contains("curlew: \(faults.url("/truncated")):"))
+    }
+}
+
+@Suite("the tests' child-process helper")
+struct ChildProcessTests {
+    @Test("stdout and stderr are drained together: a child filling stderr before it writes stdout ends")
+    func drainsBoth() throws {
+        let result = try runChildProcess("/bin/sh", ["-c", "head -c 1000000 /dev/zero >&2; echo done"], timeout: 20)
+        #expect(result.status == 0)
+        #expect(result.stdout == "done\n")
+        #expect(result.stderr.utf8.count == 1_000_000)
+    }
+
+    @Test("a child still running at the deadline is killed, and the run fails with what it wrote")
+    func killsAtDeadline() throws {
+        let error = try #require(throws: TestServerError.self) {
+            try runChildProcess("/bin/sh", ["-c", "echo out; echo err >&2; exec sleep 30"], timeout: 0.5)
+        }
+        #expect(error.description.contains("did not exit within 0.5 s and was killed"))
+        #expect(error.description.contains("out\n"))
+        #expect(error.description.contains("err\n"))
     }
 }

@@ -1,10 +1,10 @@
 import Curlew
+import CurlewLocks
 import CurlewTestSupport
 import Foundation
 import HTTPTypes
 import LibCurl
 import Logging
-import Synchronization
 import Testing
 
 @Suite("HTTPClient: TLS, proxies, Unix sockets, logging", .serialized)
@@ -123,7 +123,7 @@ struct HTTPClientTLSProxyTests {
     @Test("a per-request logger receives the request's events; the default is silent")
     func logging() async throws {
         final class Messages: Sendable {
-            let lines = Mutex<[String]>([])
+            let lines = Locked<[String]>([])
         }
         let messages = Messages()
         struct Capture: LogHandler {

@@ -1,7 +1,7 @@
+import CurlewLocks
 import CurlewTestSupport
 import Foundation
 import LibCurl
-import Synchronization
 import Testing
 
 extension LibCurlSuites {
@@ -74,8 +74,8 @@ struct CurlShareTests {
         try share.share(.sslSession)
         let threads = 8
         let perThread = 25
-        let failures = Mutex<[String]>([])
-        let successes = Mutex(0)
+        let failures = Locked<[String]>([])
+        let successes = Locked(0)
         let url = nginx.httpsURL("/small")
         let caFile = nginx.certificates.caCertificate
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
@@ -295,5 +295,5 @@ struct CurlShareTests {
 /// What a test's performing thread reports back to the test: its error, the body, and whether
 /// its handle still used the share afterwards.
 final class PerformOutcome: Sendable {
-    let state = Mutex<(error: String?, body: [UInt8], stillShared: Bool)>((nil, [], false))
+    let state = Locked<(error: String?, body: [UInt8], stillShared: Bool)>((nil, [], false))
 }
