@@ -5,7 +5,8 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What building needs, and what the tests start (nginx, nghttpd, tinyproxy, microsocks, python3
-# for the fault server and httpbin) or call (openssl, for certificates).
+# for the fault server and httpbin) or call (openssl, for certificates). libcurl comes first,
+# from scripts/libcurl.sh: 8.14.1 from bookworm-backports unless CURLEW_LIBCURL=stock.
 BUILD_PACKAGES := libcurl4-gnutls-dev libev-dev
 TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy microsocks python3-pip
 
@@ -14,7 +15,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0
 
-.PHONY: test test-sanitizers test-tsan test-asan build demo bench deps-build deps-test deps-demo clean
+.PHONY: test test-default test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -28,17 +29,21 @@ define install_missing
 	fi
 endef
 
-deps-build:
+## libcurl 8.14.1 (GnuTLS) from bookworm-backports when the installed one is older; idempotent.
+deps-libcurl:
+	@bash scripts/libcurl.sh install
+
+deps-build: deps-libcurl
 	$(call install_missing,$(BUILD_PACKAGES))
 
-deps-test:
+deps-test: deps-libcurl
 	$(call install_missing,$(TEST_PACKAGES))
 	@python3 -c 'import httpbin, gunicorn' 2>/dev/null || { \
 		echo "Installing from PyPI: $(PIP_PACKAGES)"; \
 		$(SUDO) env PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --root-user-action=ignore $(PIP_PACKAGES); \
 	}
 
-deps-demo:
+deps-demo: deps-libcurl
 	$(call install_missing,$(BUILD_PACKAGES) nginx openssl python3)
 
 ## The main job: build curlew (release), start nginx on loopback, load it over HTTP/1.1, h2c
@@ -49,16 +54,30 @@ demo: deps-demo
 ## The benchmark matrix (see Benchmarks/README.md): curlew, c-baseline, async-http-client,
 ## URLSession, wrk and h2load against nginx and a slow server on loopback, then the table.
 ## Benchmarks/run.sh installs its own Debian packages (apt-get update first) when missing.
-bench:
+bench: deps-libcurl
 	bash Benchmarks/run.sh
 
 ## Build the package in debug mode.
 build: deps-build
 	swift build
 
-## Run the whole test suite against real servers on loopback.
-test: deps-test
-	swift test --disable-xctest
+## Run the whole test suite against real servers on loopback, on both supported libcurls: the
+## installed one, then the other unpacked under .build-libcurl-other (see scripts/libcurl.sh).
+test: test-default test-other-libcurl
+
+test-default: deps-test
+	swift test $(SWIFT_FLAGS) --disable-xctest
+	@echo "== the suite above ran on $$(swift build $(SWIFT_FLAGS) --show-bin-path)/curlew: $$($$(swift build --show-bin-path)/curlew --version)"
+
+OTHER_LIBCURL_DIR := $(CURDIR)/.build-libcurl-other/libcurl
+OTHER_LIB = $(OTHER_ROOT)/usr/lib/x86_64-linux-gnu
+OTHER_FLAGS = -Xcc -I$(OTHER_ROOT)/usr/include/x86_64-linux-gnu -Xlinker -L$(OTHER_LIB) --scratch-path .build-libcurl-other
+
+test-other-libcurl: deps-test
+	$(eval OTHER_ROOT := $(shell bash scripts/libcurl.sh unpack $(OTHER_LIBCURL_DIR) $$(bash scripts/libcurl.sh other)))
+	swift build $(SWIFT_FLAGS) --build-tests $(OTHER_FLAGS)
+	LD_LIBRARY_PATH=$(OTHER_LIB) swift test $(SWIFT_FLAGS) --skip-build --disable-xctest $(OTHER_FLAGS)
+	@echo "== the suite above ran on: $$(LD_LIBRARY_PATH=$(OTHER_LIB) $$(swift build $(OTHER_FLAGS) --show-bin-path)/curlew --version)"
 
 # Extra `swift build`/`swift test` flags, e.g. SWIFT_FLAGS="-j 1" on a machine shared with
 # another build.
@@ -85,4 +104,4 @@ test-asan: deps-test
 		swift test $(SWIFT_FLAGS) --disable-xctest --sanitize=address --scratch-path .build-asan
 
 clean:
-	rm -rf .build .build-tsan .build-asan
+	rm -rf .build .build-tsan .build-asan .build-libcurl-other

@@ -9,6 +9,7 @@ struct CurlewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "curlew",
         abstract: "Fetch URLs and load-test HTTP servers, on libcurl through Curlew.",
+        version: "curlew 0.1 on libcurl \(CurlVersion.current.version) (\(CurlVersion.current.sslVersion))",
         subcommands: [Get.self, Load.self]
     )
 }

@@ -112,6 +112,33 @@ struct HTTPClientProtocolTests {
         await client.shutdown()
     }
 
+    @Test("h2c takes the plain path from libcurl 8.0, the curl #10634 workaround below it")
+    func h2cPath() async throws {
+        let nginx = try Nginx()  // its own, so its access log holds only this test's requests
+        defer { nginx.stop() }
+        let client = try makeClient(nginx) { $0.httpVersion = .http2PriorKnowledge }
+        for _ in 0..<3 {
+            let texts = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<50 { group.addTask { try await client.get(nginx.h2cURL("/small")).text() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(texts.count == 50 && texts.allSatisfy { $0 == "hello" })
+        }
+        let primers = await client.statistics().h2cPrimers
+        if CurlVersion.current.versionNumber >= 0x08_00_00 {
+            #expect(primers == 0, "libcurl \(CurlVersion.current.version) has the fix: no request primes a connection")
+        } else {
+            #expect(primers >= 1, "libcurl \(CurlVersion.current.version) needs the workaround")
+        }
+        // Every request went as HTTP/2 on few connections (multiplexed), whichever path ran.
+        let lines = nginx.accessLog().filter { $0.contains("/small") }
+        #expect(lines.count == 150)
+        #expect(lines.allSatisfy { $0.contains("HTTP/2.0") }, "\(lines.prefix(3))")
+        let connections = Set(lines.compactMap { $0.split(separator: " ").last })
+        #expect(connections.count <= 3, "\(connections.count) connections for 150 requests")
+        await client.shutdown()
+    }
+
     @Test("h2c with more requests in flight than the server allows streams per connection: none fails")
     func h2cBeyondStreamLimit() async throws {
         // The test nginx allows 1000 concurrent streams per connection (nginx's default is 128),
