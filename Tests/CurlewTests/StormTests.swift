@@ -5,7 +5,7 @@ import Testing
 
 /// After a storm of cancelled requests, or after a failed first request, the same client
 /// serves new requests on every HTTP version.
-@Suite("HTTPClient: recovery after storms and failures", .serialized)
+@Suite("HTTPClient: recovery after storms and failures", .serialized, .timeLimit(.minutes(3)))
 struct StormTests {
     let nginx: Nginx
 

@@ -92,6 +92,10 @@ enum EasyConfigurator {
             try easy.setopt(.httpVersion, version.rawValue)
             if h2cRole == .primer { try easy.setopt(.freshConnect, true) }
         }
+        // PIPEWAIT (wait for a connection that may multiplex rather than open another) only for
+        // https: on cleartext it can stall a second transfer (7.88.1), and with h2c on 8.14.1 a
+        // request whose 64 KiB header nginx refused waited forever. h2c connections multiplex
+        // once open; a burst before the first is open may open up to maxConnectionsPerHost.
         if request.isTLS { try easy.setopt(.pipeWait, true) }
 
         // Timeouts.
