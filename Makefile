@@ -67,7 +67,7 @@ test: test-default test-other-libcurl
 
 test-default: deps-test
 	swift test $(SWIFT_FLAGS) --disable-xctest
-	@echo "== the suite above ran on $$(swift build $(SWIFT_FLAGS) --show-bin-path)/curlew: $$($$(swift build --show-bin-path)/curlew --version)"
+	@echo "== the suite above ran on the installed libcurl: $$($$(swift build --show-bin-path)/curlew --version)"
 
 OTHER_LIBCURL_DIR := $(CURDIR)/.build-libcurl-other/libcurl
 OTHER_LIB = $(OTHER_ROOT)/usr/lib/x86_64-linux-gnu
@@ -77,7 +77,7 @@ test-other-libcurl: deps-test
 	$(eval OTHER_ROOT := $(shell bash scripts/libcurl.sh unpack $(OTHER_LIBCURL_DIR) $$(bash scripts/libcurl.sh other)))
 	swift build $(SWIFT_FLAGS) --build-tests $(OTHER_FLAGS)
 	LD_LIBRARY_PATH=$(OTHER_LIB) swift test $(SWIFT_FLAGS) --skip-build --disable-xctest $(OTHER_FLAGS)
-	@echo "== the suite above ran on: $$(LD_LIBRARY_PATH=$(OTHER_LIB) $$(swift build $(OTHER_FLAGS) --show-bin-path)/curlew --version)"
+	@echo "== the suite above ran on the other libcurl: $$(LD_LIBRARY_PATH=$(OTHER_LIB) $$(swift build $(OTHER_FLAGS) --show-bin-path)/curlew --version)"
 
 # Extra `swift build`/`swift test` flags, e.g. SWIFT_FLAGS="-j 1" on a machine shared with
 # another build.

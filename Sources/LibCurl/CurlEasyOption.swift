@@ -97,6 +97,16 @@ public enum CurlHTTPVersion: Int, Sendable {
     case http3 = 30
 }
 
+/// Values for ``CurlEasyOption/sslVersion``: the lowest TLS version to accept.
+public enum CurlSSLVersion: Int, Sendable {
+    /// `CURL_SSLVERSION_DEFAULT`.
+    case `default` = 0
+    /// `CURL_SSLVERSION_TLSv1_2`.
+    case tls1_2 = 6
+    /// `CURL_SSLVERSION_TLSv1_3`.
+    case tls1_3 = 7
+}
+
 /// The pause directions of ``CurlEasy/pause(_:)``: `CURLPAUSE_*`.
 public struct CurlPause: OptionSet, Sendable, Hashable {
     public let rawValue: Int32

@@ -40,11 +40,11 @@ public struct HTTPClientConfiguration: Sendable {
         public var minimumVersion: MinimumVersion = .tls1_2
 
         /// The lowest TLS version to accept.
-        public enum MinimumVersion: Int, Sendable, Hashable {
-            /// TLS 1.2 (`CURL_SSLVERSION_TLSv1_2`).
-            case tls1_2 = 6
-            /// TLS 1.3 (`CURL_SSLVERSION_TLSv1_3`).
-            case tls1_3 = 7
+        public enum MinimumVersion: Sendable, Hashable {
+            /// TLS 1.2.
+            case tls1_2
+            /// TLS 1.3.
+            case tls1_3
         }
 
         public init() {}
@@ -66,11 +66,14 @@ public struct HTTPClientConfiguration: Sendable {
     public var redirects: RedirectPolicy = .follow(max: 10)
     /// HTTP versions; `.automatic` by default.
     public var httpVersion: HTTPVersionPolicy = .automatic
-    /// The most seconds to wait for a connection (TCP and TLS); 30 by default.
+    /// The most seconds to wait for a connection (TCP and TLS); 30 by default. 0 is libcurl's
+    /// own default (300); `.infinity` means no practical limit. NaN or negative is refused.
     public var connectTimeout: Double = 30
-    /// Fail a transfer that receives nothing for this many seconds; `nil` (default) for no limit.
+    /// Fail a transfer that receives nothing for this many seconds; `nil` (default) or
+    /// `.infinity` for no limit. Must be above 0.
     public var idleTimeout: Double?
-    /// The whole-request limit, body included, when a request gives none; `nil` for none.
+    /// The whole-request limit, body included, when a request gives none; `nil` for none,
+    /// `.infinity` for no practical limit (clamped to 1,000 days). Must be above 0.
     public var requestTimeout: Double?
     /// Ask for compressed bodies (every encoding the linked libcurl decodes) and decode them.
     public var decompression = true
@@ -84,8 +87,9 @@ public struct HTTPClientConfiguration: Sendable {
     /// default follows the number of transfers in flight and closes connections as they end.
     public var maxIdleConnections = 512
     /// The most HTTP/2 streams per connection; 1000 by default (libcurl's own default is 100).
-    /// For h2c with prior knowledge, at most the smaller of this and 100 requests per origin are
-    /// in flight at once and the rest wait in line (see the threading-model article).
+    /// For h2c with prior knowledge on libcurl below 8.0, at most the smaller of this and 100
+    /// requests per origin are in flight at once and the rest wait in line (the curl #10634
+    /// workaround; see the threading-model article). Must be at least 1.
     public var maxConcurrentStreams = 1000
     /// Loop threads; origins are pinned to one loop each so connections are reused. 1 by default.
     public var loopCount = 1

@@ -121,7 +121,8 @@ enum EasyConfigurator {
         if let certificate = tls.clientCertificateFile { try easy.setopt(.sslCert, certificate) }
         if let key = tls.clientKeyFile { try easy.setopt(.sslKey, key) }
         if let pin = tls.pinnedPublicKey { try easy.setopt(.pinnedPublicKey, pin) }
-        try easy.setopt(.sslVersion, tls.minimumVersion.rawValue)
+        let minimum: CurlSSLVersion = tls.minimumVersion == .tls1_3 ? .tls1_3 : .tls1_2
+        try easy.setopt(.sslVersion, minimum.rawValue)
 
         // Proxies and sockets.
         switch configuration.proxy {
