@@ -379,15 +379,25 @@ public final class CurlEasy {
 
     // MARK: - Callbacks
 
+    /// Stores a callback and points libcurl at its trampoline (`setFunction`, which returns the
+    /// setopt result), then at this handle as its `data` option: the steps every set*Function
+    /// shares. `name` is the option family for the error text (`WRITE` for CURLOPT_WRITEFUNCTION).
+    private func bindCallback(_ call: String, _ name: String, data: CURLoption,
+                              _ setFunction: (UnsafeMutableRawPointer) -> CURLcode) throws {
+        let handle = try liveHandle(call)
+        try check(setFunction(handle), "cannot set CURLOPT_\(name)FUNCTION")
+        try check(ccurlew_easy_setopt_pointer(handle, data, opaqueSelf), "cannot set CURLOPT_\(name)DATA")
+    }
+
     /// Sets the function that receives body bytes; `nil` discards them. (A handle that never had
     /// one set writes to stdout, libcurl's default.) PycURL's `setopt(WRITEFUNCTION, f)`.
     ///
     /// The corresponding C options are `CURLOPT_WRITEFUNCTION` and `CURLOPT_WRITEDATA`.
     public func setWriteFunction(_ function: ((UnsafeRawBufferPointer) -> CurlWriteAction)?) throws {
-        let handle = try liveHandle("setWriteFunction")
-        writeFunction = function
-        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlewWriteCallback), "cannot set CURLOPT_WRITEFUNCTION")
-        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, opaqueSelf), "cannot set CURLOPT_WRITEDATA")
+        try bindCallback("setWriteFunction", "WRITE", data: CURLOPT_WRITEDATA) { handle in
+            writeFunction = function
+            return ccurlew_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlewWriteCallback)
+        }
     }
 
     /// Sets the function that receives each response head line (status line included, CRLF
@@ -395,10 +405,10 @@ public final class CurlEasy {
     ///
     /// The corresponding C options are `CURLOPT_HEADERFUNCTION` and `CURLOPT_HEADERDATA`.
     public func setHeaderFunction(_ function: ((UnsafeRawBufferPointer) -> CurlWriteAction)?) throws {
-        let handle = try liveHandle("setHeaderFunction")
-        headerFunction = function
-        try check(ccurlew_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlewHeaderCallback), "cannot set CURLOPT_HEADERFUNCTION")
-        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, opaqueSelf), "cannot set CURLOPT_HEADERDATA")
+        try bindCallback("setHeaderFunction", "HEADER", data: CURLOPT_HEADERDATA) { handle in
+            headerFunction = function
+            return ccurlew_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlewHeaderCallback)
+        }
     }
 
     /// Sets the function that fills upload buffers; with `nil` an upload aborts. PycURL's
@@ -406,10 +416,10 @@ public final class CurlEasy {
     ///
     /// The corresponding C options are `CURLOPT_READFUNCTION` and `CURLOPT_READDATA`.
     public func setReadFunction(_ function: ((UnsafeMutableRawBufferPointer) -> CurlReadAction)?) throws {
-        let handle = try liveHandle("setReadFunction")
-        readFunction = function
-        try check(ccurlew_easy_setopt_read_callback(handle, CURLOPT_READFUNCTION, curlewReadCallback), "cannot set CURLOPT_READFUNCTION")
-        try check(ccurlew_easy_setopt_pointer(handle, CURLOPT_READDATA, opaqueSelf), "cannot set CURLOPT_READDATA")
+        try bindCallback("setReadFunction", "READ", data: CURLOPT_READDATA) { handle in
+            readFunction = function
+            return ccurlew_easy_setopt_read_callback(handle, CURLOPT_READFUNCTION, curlewReadCallback)
+        }
     }
 
     /// Sets the progress function, which returns `false` to abort with

@@ -135,9 +135,9 @@ public struct CurlCode: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let sslClientCert = CurlCode(rawValue: 98)
     /// `CURLE_UNRECOVERABLE_POLL`.
     public static let unrecoverablePoll = CurlCode(rawValue: 99)
-    /// `CURLE_TOO_LARGE (libcurl 8.6 and later)`.
+    /// `CURLE_TOO_LARGE` (libcurl 8.6 and later).
     public static let tooLarge = CurlCode(rawValue: 100)
-    /// `CURLE_ECH_REQUIRED (libcurl 8.8 and later)`.
+    /// `CURLE_ECH_REQUIRED` (libcurl 8.8 and later).
     public static let echRequired = CurlCode(rawValue: 101)
 
     /// libcurl's text for the code (`curl_easy_strerror`).
