@@ -7,7 +7,8 @@
 #
 # Environment: ROUNDS (3), CLIENTS, CONFIGS, BENCH_SCALE (1), BENCH_INFLIGHT (10000),
 # BENCH_SLOW_DELAY (5), BENCH_WRK_SECONDS (5), BENCH_TIMEOUT (300), BENCH_PAUSE (1), LOOPS (1),
-# BENCH_SKIP_BUILD, BENCH_BIN, BENCH_SKIP_INSTALL.
+# BENCH_SKIP_BUILD, BENCH_BIN, BENCH_SKIP_INSTALL; BENCH_BEFORE_BIN, a folder holding a
+# CurlewClient built from another commit, which the client `curlew-before` runs (A/B in one run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -81,6 +82,7 @@ bin="${BENCH_BIN:-$(cd "$here" && swift build -c release --show-bin-path)}"
 client_command() {  # client name -> the command, in the array `command`
     case "$1" in
         curlew) command=("$bin/CurlewClient") ;;
+        curlew-before) command=("${BENCH_BEFORE_BIN:-/nonexistent}/CurlewClient") ;;
         curlew-loop) command=(env CURLEW_EXECUTOR=loop "$bin/CurlewClient") ;;
         curlew-2loops) command=("$bin/CurlewClient") ;;
         c-baseline) command=("$bin/CBaseline") ;;
@@ -92,7 +94,7 @@ client_command() {  # client name -> the command, in the array `command`
     esac
 }
 for client in $CLIENTS; do
-    client_command "$client" || { say "run.sh: unknown client $client (known: curlew curlew-loop curlew-2loops c-baseline ahc urlsession wrk h2load)"; exit 2; }
+    client_command "$client" || { say "run.sh: unknown client $client (known: curlew curlew-before curlew-loop curlew-2loops c-baseline ahc urlsession wrk h2load)"; exit 2; }
 done
 
 known_configs=" $(for c in "${ALL_CONFIGS[@]}"; do printf '%s ' "${c%% *}"; done)"
@@ -178,13 +180,20 @@ run_one() {
     if [ "${command[0]}" != bash ] && [ "${command[0]}" != env ] && [ "${command[0]}" != unshare ] && [ ! -x "${command[0]}" ]; then
         rc=127; : > "$out"; echo "no such program: ${command[0]}" > "$err"
     else
-        BENCH_CAFILE="$NGINX_CERT" timeout -k 10 "$BENCH_TIMEOUT" "${command[@]}" "$url" "$n" "$c" "$proto" "${extra[@]}" \
+        # GNU time: the client process's CPU seconds and context switches, for the per-request
+        # columns (the load generators' figures are theirs, not a client's).
+        BENCH_CAFILE="$NGINX_CERT" /usr/bin/time -o "$NGINX_PREFIX/run.time" -f "cpu_s=%U+%S cs=%c+%w" \
+            timeout -k 10 "$BENCH_TIMEOUT" "${command[@]}" "$url" "$n" "$c" "$proto" "${extra[@]}" \
             > "$out" 2> "$err" < /dev/null &
         run_pid=$!
         wait "$run_pid" || rc=$?
         run_pid=""
     fi
     line="$(grep '^client=' "$out" | tail -n 1 || true)"
+    [ "$client" = curlew-before ] && line="${line/client=curlew /client=curlew-before }"
+    if [ -n "$line" ] && [ -s "$NGINX_PREFIX/run.time" ]; then
+        line="$line $(tail -n 1 "$NGINX_PREFIX/run.time")"
+    fi
     local prefix="config=$config round=$round metric=$metric"
     if [ "$rc" = 3 ] && [[ "$line" == *" unsupported"* ]]; then
         echo "$prefix run=unsupported $line" >> "$results"

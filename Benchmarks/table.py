@@ -56,6 +56,22 @@ def metric_value(fields):
     return number(fields.get(metric))
 
 
+def per_request(fields, key):
+    """CPU microseconds (cpu_s=user+sys) or context switches (cs=involuntary+voluntary) per
+    request of a run, from GNU time's fields; NaN when absent or for the in-flight runs."""
+    if fields.get("metric") == "kib_per_inflight":
+        return math.nan
+    parts = str(fields.get(key, "")).split("+")
+    n = number(fields.get("ok")) if "ok" in fields else number(fields.get("n"))
+    try:
+        total = sum(float(p) for p in parts)
+    except ValueError:
+        return math.nan
+    if not n > 0:
+        return math.nan
+    return total / n * (1e6 if key == "cpu_s" else 1)
+
+
 def finite(values):
     return [v for v in values if not math.isnan(v) and v >= 0]
 
@@ -116,9 +132,13 @@ def table(path):
         "rounds; runs counts the runs that printed a result (a timeout, crash or missing result line "
         "counts as a failed run)." % BASELINE,
         "",
-        "| configuration | client | figure | median (min–max) | × %s | p50 ms | p99 ms | p99 × %s | failures | runs |"
+        "CPU µs/req is the client process's user plus system CPU time over its requests, and "
+        "cs/req its voluntary plus involuntary context switches per request (GNU time), medians "
+        "over the rounds.",
+        "",
+        "| configuration | client | figure | median (min–max) | × %s | p50 ms | p99 ms | p99 × %s | CPU µs/req | cs/req | failures | runs |"
         % (BASELINE, BASELINE),
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for config in order_configs:
         baseline = rows.get((config, BASELINE), [])
@@ -134,7 +154,7 @@ def table(path):
             ok = [r for r in runs if r.get("run") == "ok"]
             failed = [r for r in runs if r.get("run") == "failed"]
             if all(r.get("run") == "unsupported" for r in runs):
-                out.append("| %s | %s | %s | unsupported | | | | | | |" % (config, client, label))
+                out.append("| %s | %s | %s | unsupported | | | | | | | | |" % (config, client, label))
                 continue
             values = finite([metric_value(r) for r in ok])
             if values:
@@ -145,6 +165,8 @@ def table(path):
                 cell = "–"
             p50 = median([number(r.get("p50_ms")) for r in ok])
             p99 = median([number(r.get("p99_ms")) for r in ok])
+            cpu = median([per_request(r, "cpu_s") for r in ok])
+            switches = median([per_request(r, "cs") for r in ok])
             failures = sum(int(number(r.get("failures"))) for r in runs if not math.isnan(number(r.get("failures"))))
             why = {}
             for r in failed:
@@ -153,11 +175,12 @@ def table(path):
             runs_cell = "%d/%d" % (len(ok), len(counted))
             if why:
                 runs_cell += " (" + ", ".join("%d %s" % (n, w) for w, n in sorted(why.items())) + ")"
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |" % (
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |" % (
                 config, client, label, cell,
                 "1.00×" if client == BASELINE and values else ratio(value, base_value),
                 fmt(p50), fmt(p99),
                 "1.00×" if client == BASELINE and not math.isnan(p99) else ratio(p99, base_p99),
+                fmt(cpu), fmt(switches),
                 failures, runs_cell))
     return "\n".join(out) + "\n"
 

@@ -71,7 +71,7 @@ struct URLFuzzTests {
     @Test("5,000 generated URLs: what Curlew accepts, libcurl reads as the caller's URL")
     func againstCurl() throws {
         var random = Generator(state: 0xC0FFEE)
-        let defaults = TransferRequest.Defaults(configuration: HTTPClientConfiguration(), caFile: nil, needsOriginKey: true)
+        let defaults = TransferRequest.Defaults(configuration: HTTPClientConfiguration(), caFile: nil, needsOriginKey: true, environment: [:])
         var accepted = 0, refused = 0
         for _ in 0..<5_000 {
             let written = Self.url(&random)

@@ -23,6 +23,8 @@ public final class HTTPClient: Sendable {
     /// The loops and share beneath; `nil` only for a ``shared`` client that could not start.
     let engine: Engine?
     private let startupError: HTTPClientError?
+    /// What every request of this client gets, worked out once.
+    private let requestDefaults: TransferRequest.Defaults
     private let state = Locked(State())
 
     private struct State {
@@ -48,14 +50,17 @@ public final class HTTPClient: Sendable {
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) throws(HTTPClientError) {
         try configuration.validate()
         self.configuration = configuration
-        engine = try Engine(configuration: configuration)
+        let engine = try Engine(configuration: configuration)
+        self.engine = engine
         startupError = nil
+        requestDefaults = Self.defaults(configuration, engine)
     }
 
     private init(failed error: HTTPClientError) {
         configuration = HTTPClientConfiguration()
         engine = nil
         startupError = error
+        requestDefaults = Self.defaults(configuration, nil)
     }
 
     deinit {
@@ -198,13 +203,18 @@ public final class HTTPClient: Sendable {
         await engine?.statistics() ?? LoopStatistics()
     }
 
+    private static func defaults(_ configuration: HTTPClientConfiguration, _ engine: Engine?) -> TransferRequest.Defaults {
+        TransferRequest.Defaults(
+            configuration: configuration, caFile: engine?.caFile,
+            needsOriginKey: (engine?.hasSeveralLoops ?? false) || configuration.httpVersion == .http2PriorKnowledge,
+            environment: ProcessInfo.processInfo.environment)
+    }
+
     /// Checks `request` and makes the transfer's request from it and the client's defaults.
     func transferRequest(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
         redirects: HTTPClientConfiguration.RedirectPolicy?
     ) throws(HTTPClientError) -> TransferRequest {
-        let needsOriginKey = (engine?.hasSeveralLoops ?? false) || configuration.httpVersion == .http2PriorKnowledge
-        return try TransferRequest(request, body: body, timeout: timeout, redirects: redirects,
-                                   defaults: .init(configuration: configuration, caFile: engine?.caFile, needsOriginKey: needsOriginKey))
+        try TransferRequest(request, body: body, timeout: timeout, redirects: redirects, defaults: requestDefaults)
     }
 }

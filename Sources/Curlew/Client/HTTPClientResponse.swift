@@ -1,5 +1,4 @@
 public import HTTPTypes
-internal import LibCurl
 
 /// A response: its final head (1xx and followed redirects skipped) and a body that streams
 /// after it.
@@ -50,18 +49,6 @@ public struct HTTPClientMetrics: Sendable, Hashable {
     public var redirectCount: Int
     /// The remote address.
     public var remoteAddress: String?
-
-    init(_ info: CurlTransferInfo, tlsResumed: Bool?) {
-        nameLookup = Double(info.nameLookupMicroseconds) / 1_000_000
-        connect = Double(info.connectMicroseconds) / 1_000_000
-        tlsHandshake = Double(info.appConnectMicroseconds) / 1_000_000
-        firstByte = Double(info.startTransferMicroseconds) / 1_000_000
-        total = Double(info.totalMicroseconds) / 1_000_000
-        connectionReused = info.numConnects == 0
-        tlsSessionResumed = tlsResumed
-        redirectCount = info.redirectCount
-        remoteAddress = info.primaryIP
-    }
 }
 
 /// A response body: an `AsyncSequence` of byte chunks over a bounded buffer. Reading from the

@@ -1,3 +1,5 @@
+internal import LibCurl
+
 /// The workaround for curl #10634, for libcurl below 8.0 only, as a plain value: events in,
 /// actions out, no I/O (the driver carries them out).
 ///
@@ -85,7 +87,21 @@ struct H2CPriming<Item: AnyObject> {
         /// Failed; `connectionGone`: before its head, with a code that says the connection
         /// refused or dropped it, and it could be run again (not cancelled, not shutting down).
         case failed(connectionGone: Bool)
+
+        /// The outcome of a transfer that ended with `failure` (`nil`: success); the connection
+        /// counts as gone only before any head, and if the transfer `mayRunAgain`.
+        init(_ failure: HTTPClientError?, headSent: Bool, mayRunAgain: Bool) {
+            guard let failure else {
+                self = .succeeded
+                return
+            }
+            let code = failure.curlCode.map { H2CPriming.connectionGoneCodes.contains($0) } ?? false
+            self = .failed(connectionGone: code && !headSent && mayRunAgain)
+        }
     }
+
+    /// Codes with which a follower's h2c connection was found gone before its head.
+    static var connectionGoneCodes: Set<CurlCode> { [.unsupportedProtocol, .weirdServerReply, .http2, .gotNothing, .recvError] }
 
     /// What the driver does after a transfer ended.
     struct Ended {

@@ -245,9 +245,6 @@ final class MultiDriver: LoopDriver {
 
     // MARK: - Completion
 
-    /// Codes with which a follower's h2c connection was found gone before its head.
-    private static let connectionGoneCodes: Set<CurlCode> = [.unsupportedProtocol, .weirdServerReply, .http2, .gotNothing, .recvError]
-
     /// Ends a transfer: out of the multi, metrics read, the caller resumed, the easy recycled.
     private func complete(_ loopTransfer: LoopTransfer, error: HTTPClientError?) {
         let easy = loopTransfer.easy
@@ -258,31 +255,18 @@ final class MultiDriver: LoopDriver {
         let info = try? easy.transferInfo()
         var failure = error
         if failure == nil {
-            failure = Self.verifyComplete(loopTransfer, info)
+            failure = loopTransfer.truncation(info)
             if failure == nil, !loopTransfer.headSent, let head = loopTransfer.lastHead { loopTransfer.deliver(head) }
         }
         let metrics = info.map { HTTPClientMetrics($0, tlsResumed: loopTransfer.tlsResumed) }
         pool.recycle(easy, shape: failure == nil ? loopTransfer.shape : nil, callbacks: loopTransfer.callbacks, keep: accepting)
         if h2c != nil {
-            var connectionGone = false
-            if let failure, let code = failure.curlCode {
-                connectionGone = !loopTransfer.headSent && Self.connectionGoneCodes.contains(code) && accepting && !transfer.cancelRequested
-            }
-            if h2cEnded(transfer, outcome: failure == nil ? .succeeded : .failed(connectionGone: connectionGone)) { return }
+            let outcome = H2CPriming<Transfer>.Outcome(failure, headSent: loopTransfer.headSent,
+                                                       mayRunAgain: accepting && !transfer.cancelRequested)
+            if h2cEnded(transfer, outcome: outcome) { return }
         }
         transfer.finish(failure, metrics: metrics, resumptions)
         if !accepting && byEasy.isEmpty { tearDown() }
-    }
-
-    /// libcurl 7.88.1 can report a short HTTP/2 body (RST, GOAWAY) as complete: compare what
-    /// arrived with the announced length.
-    private static func verifyComplete(_ loopTransfer: LoopTransfer, _ info: CurlTransferInfo?) -> HTTPClientError? {
-        guard loopTransfer.request.method != .head, let info, info.contentLengthDownload >= 0,
-              info.responseCode != 204, info.responseCode != 304
-        else { return nil }
-        let expected = info.contentLengthDownload, received = info.sizeDownload
-        guard received < expected else { return nil }
-        return HTTPClientError(.truncatedBody, "the body ended after \(received) of \(expected) bytes")
     }
 
     // MARK: - Shutdown

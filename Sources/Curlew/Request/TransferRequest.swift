@@ -54,6 +54,21 @@ struct TransferRequest: Sendable {
         var caFile: String?
         /// Whether the origin key is needed (several loops, or h2c).
         var needsOriginKey: Bool
+        /// Whether a cleartext request may go through an HTTP proxy: one is configured, or the
+        /// environment names one (read when the client starts, as libcurl reads it per request).
+        var mayUseHTTPProxy: Bool
+
+        init(configuration: HTTPClientConfiguration, caFile: String?, needsOriginKey: Bool, environment: [String: String]) {
+            self.configuration = configuration
+            self.caFile = caFile
+            self.needsOriginKey = needsOriginKey
+            switch configuration.proxy {
+            case .none: mayUseHTTPProxy = false
+            case .url(let url, _): mayUseHTTPProxy = url.lowercased().hasPrefix("http")
+            case .environment:
+                mayUseHTTPProxy = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"].contains { !(environment[$0] ?? "").isEmpty }
+            }
+        }
     }
 
     /// The most bytes of method, URL and header lines a request may have: libcurl builds the
@@ -138,7 +153,7 @@ struct TransferRequest: Sendable {
         if framing.mode == .post && !has.contentType { lines.append("Content-Type:") }
         if framing.carriesBytes && !has.expect { lines.append("Expect:") }
         // libcurl's `Proxy-Connection: Keep-Alive` to an HTTP proxy: a header no standard defines.
-        if scheme == "http" && configuration.proxy != .none { lines.append("Proxy-Connection:") }
+        if scheme == "http" && defaults.mayUseHTTPProxy { lines.append("Proxy-Connection:") }
 
         let policy = redirects ?? configuration.redirects
         var maxRedirects: Int?

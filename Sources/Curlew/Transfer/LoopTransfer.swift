@@ -100,4 +100,15 @@ final class LoopTransfer {
             }
         }
     }
+
+    /// libcurl 7.88.1 can report a short HTTP/2 body (RST, GOAWAY) as complete: the failure
+    /// when fewer bytes arrived than the head announced.
+    func truncation(_ info: CurlTransferInfo?) -> HTTPClientError? {
+        guard request.method != .head, let info, info.contentLengthDownload >= 0,
+              info.responseCode != 204, info.responseCode != 304
+        else { return nil }
+        let expected = info.contentLengthDownload, received = info.sizeDownload
+        guard received < expected else { return nil }
+        return HTTPClientError(.truncatedBody, "the body ended after \(received) of \(expected) bytes")
+    }
 }
