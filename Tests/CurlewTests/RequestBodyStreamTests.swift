@@ -128,7 +128,7 @@ struct RequestBodyStreamTests {
         }
     }
 
-    @Test("a second task reading a body while another waits on it is refused; the first reads on")
+    @Test("a second task reading a body another task reads is refused; the first reads on")
     func concurrentReaders() async throws {
         let faults = try FaultServer.shared()
         try await withHTTPClient(configuration: {

@@ -127,6 +127,21 @@ extension TransferStateMachineTests {
         guard case .accepted(wake: "first") = machine.bodyReceived([1]) else { Issue.record("the first reader lost its place"); return }
     }
 
+    @Test("the first iterator to read claims the body; another is refused until the body is over")
+    func claimedBody() {
+        var machine = machine()
+        _ = machine.start()
+        _ = machine.headReceived()
+        let first = machine.newReader(), second = machine.newReader()
+        _ = machine.bodyReceived([1, 2])
+        guard case .chunk([1, 2], _) = machine.next(waiter: nil, reader: first) else { Issue.record("expected the chunk"); return }
+        guard case .fail(let error) = machine.next(waiter: nil, reader: second) else { Issue.record("expected a refusal"); return }
+        #expect(error.kind == .concurrentBodyRead)
+        _ = machine.finish(nil)
+        guard case .end = machine.next(waiter: nil, reader: second) else { Issue.record("after the end, the end"); return }
+        guard case .end = machine.next(waiter: nil, reader: first) else { Issue.record("expected the end"); return }
+    }
+
     @Test("a cancel carries its reason to the finish")
     func cancelReason() {
         var machine = machine()

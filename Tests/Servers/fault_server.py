@@ -86,15 +86,10 @@ class FaultHandler(socketserver.BaseRequestHandler):
     # MARK: - Reading
 
     def read_request(self):
-        """Reads one request head and discards its body; None when the client went away."""
-        while b"\r\n\r\n" not in self.buffer:
-            if len(self.buffer) > MAX_HEAD:
-                return None
-            chunk = self.receive()
-            if not chunk:
-                return None
-            self.buffer += chunk
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        """Reads one request head and its body; None when the client went away."""
+        head = self.read_until(b"\r\n\r\n")
+        if head is None:
+            return None
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ")
         if len(parts) != 3:
@@ -128,16 +123,20 @@ class FaultHandler(socketserver.BaseRequestHandler):
         data, self.buffer = self.buffer[:count], self.buffer[count:]
         return data
 
-    def read_line(self):
-        while b"\r\n" not in self.buffer:
+    def read_until(self, separator):
+        """The bytes before `separator`, which is consumed; None past MAX_HEAD or at the end."""
+        while separator not in self.buffer:
             if len(self.buffer) > MAX_HEAD:
                 return None
             chunk = self.receive()
             if not chunk:
                 return None
             self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\r\n", 1)
-        return line
+        part, self.buffer = self.buffer.split(separator, 1)
+        return part
+
+    def read_line(self):
+        return self.read_until(b"\r\n")
 
     def read_chunked(self):
         """A chunked body, decoded; None when it does not parse or the client went away."""

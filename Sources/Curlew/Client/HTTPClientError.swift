@@ -44,7 +44,8 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         /// The request body stream threw; ``underlyingError`` is what it threw. The request
         /// was aborted and its connection closed.
         case requestBodyFailed
-        /// A response body was read by a second task while another was waiting on it.
+        /// A response body was read by a second iterator while another reads it: a body is
+        /// read once, by the first iterator that asks for a chunk.
         case concurrentBodyRead
         /// The feature is not available in the linked libcurl (HTTP/3, WebSocket, …).
         case unsupported

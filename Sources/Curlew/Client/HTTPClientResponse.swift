@@ -63,14 +63,18 @@ public struct ResponseBody: AsyncSequence, Sendable {
     /// The chunks, in order.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let owner: BodyOwner
+        let reader: Int
         /// The next chunk, or `nil` at the end of the body.
-        /// - Throws: ``HTTPClientError`` when the transfer fails (truncated, reset, timeout…).
+        /// - Throws: ``HTTPClientError`` when the transfer fails (truncated, reset, timeout…), or
+        ///   ``HTTPClientError/Kind/concurrentBodyRead`` when another iterator reads the body.
         public mutating func next() async throws -> [UInt8]? {
-            try await owner.transfer.nextChunk(on: owner.loop)
+            try await owner.transfer.nextChunk(on: owner.loop, reader: reader)
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(owner: owner) }
+    /// An iterator over the body. The body is read once: the first iterator to ask for a chunk
+    /// reads it, and any other gets ``HTTPClientError/Kind/concurrentBodyRead`` until it ended.
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(owner: owner, reader: owner.transfer.newReader()) }
 
     /// Reads the whole body, failing if it exceeds `maxBytes`.
     /// - Throws: ``HTTPClientError`` with ``HTTPClientError/Kind/bodyTooLarge`` past `maxBytes`

@@ -54,13 +54,16 @@ final class Transfer: Sendable {
         producer?.resume(throwing: reason)
     }
 
-    /// The next body chunk, `nil` at the end.
-    func nextChunk(on loop: EventLoop) async throws -> [UInt8]? {
+    /// A number for a new iterator of the body: the first to read claims it.
+    func newReader() -> Int { state.withLock { $0.machine.newReader() } }
+
+    /// The next body chunk for iterator `reader`, `nil` at the end.
+    func nextChunk(on loop: EventLoop, reader: Int) async throws -> [UInt8]? {
         // Without suspending when a chunk (or the end) is already there.
-        if let value = try readyChunk(on: loop) { return value }
+        if let value = try readyChunk(on: loop, reader: reader) { return value }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: BodyContinuation) in
-                hand(to: continuation, on: loop)
+                hand(to: continuation, on: loop, reader: reader)
             }
         } onCancel: {
             cancel(on: loop)
@@ -68,14 +71,14 @@ final class Transfer: Sendable {
     }
 
     /// The next chunk (`.some(nil)` at the end) if one is there, `nil` if the consumer must wait.
-    func readyChunk(on loop: EventLoop) throws -> [UInt8]?? {
-        try take(state.withLock { $0.machine.next(waiter: nil) }, on: loop)
+    func readyChunk(on loop: EventLoop, reader: Int? = nil) throws -> [UInt8]?? {
+        try take(state.withLock { $0.machine.next(waiter: nil, reader: reader) }, on: loop)
     }
 
     /// Gives a waiting consumer the next chunk, the end or the failure, or registers it to be
     /// woken when bytes arrive.
-    func hand(to continuation: BodyContinuation, on loop: EventLoop) {
-        let action = state.withLock { $0.machine.next(waiter: continuation) }
+    func hand(to continuation: BodyContinuation, on loop: EventLoop, reader: Int? = nil) {
+        let action = state.withLock { $0.machine.next(waiter: continuation, reader: reader) }
         do {
             if let value = try take(action, on: loop) { continuation.resume(returning: value) }
         } catch {

@@ -22,6 +22,9 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
     /// Why the transfer is to stop: ``HTTPClientError/cancelled``, or the upload's failure.
     private(set) var cancelReason = HTTPClientError.cancelled
     private var headWaiter: HeadWaiter?
+    /// Iterators made so far, and the one that claimed the body.
+    private var readers = 0
+    private var claimedBy: Int?
     private var bodyWaiter: BodyWaiter?
     private var chunks: [Chunk] = []
     private var firstChunk = 0
@@ -90,7 +93,22 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
         case wait
     }
 
-    mutating func next(waiter: BodyWaiter?) -> NextAction {
+    /// A number for a new iterator of the body (see ``next(waiter:reader:)``).
+    mutating func newReader() -> Int {
+        readers += 1
+        return readers
+    }
+
+    /// `reader` is the iterator asking (`nil`: the loop handing bytes to the waiting reader).
+    /// The first iterator to ask claims the body; any other is refused until the body is over.
+    mutating func next(waiter: BodyWaiter?, reader: Int? = nil) -> NextAction {
+        if let reader {
+            if claimedBy == nil { claimedBy = reader }
+            if claimedBy != reader {
+                if phase == .finished && firstChunk == chunks.count { return outcome.map { .fail($0) } ?? .end }
+                return .fail(Self.concurrentRead)
+            }
+        }
         if firstChunk < chunks.count {
             let chunk = chunks[firstChunk]
             chunks[firstChunk] = Chunk()
@@ -117,7 +135,7 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
         return .wait
     }
 
-    /// What a second reader gets while another waits: the body is one stream, read once.
+    /// What a second reader gets while another reads: the body is one stream, read once.
     static var concurrentRead: HTTPClientError {
         HTTPClientError(.concurrentBodyRead, "the response body is already being read by another task")
     }
