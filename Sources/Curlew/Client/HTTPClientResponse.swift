@@ -73,7 +73,7 @@ public struct ResponseBody: AsyncSequence, Sendable {
     }
 
     /// An iterator over the body. The body is read once: the first iterator to ask for a chunk
-    /// reads it, and any other gets ``HTTPClientError/Kind/concurrentBodyRead`` until it ended.
+    /// reads it, and any other gets ``HTTPClientError/Kind/concurrentBodyRead``.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(owner: owner, reader: owner.transfer.newReader()) }
 
     /// Reads the whole body, failing if it exceeds `maxBytes`.

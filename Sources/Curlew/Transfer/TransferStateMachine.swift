@@ -100,14 +100,11 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
     }
 
     /// `reader` is the iterator asking (`nil`: the loop handing bytes to the waiting reader).
-    /// The first iterator to ask claims the body; any other is refused until the body is over.
+    /// The first iterator to ask claims the body; any other is refused, during the body and after.
     mutating func next(waiter: BodyWaiter?, reader: Int? = nil) -> NextAction {
         if let reader {
             if claimedBy == nil { claimedBy = reader }
-            if claimedBy != reader {
-                if phase == .finished && firstChunk == chunks.count { return outcome.map { .fail($0) } ?? .end }
-                return .fail(Self.concurrentRead)
-            }
+            if claimedBy != reader { return .fail(Self.concurrentRead) }
         }
         if firstChunk < chunks.count {
             let chunk = chunks[firstChunk]
@@ -137,7 +134,7 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
 
     /// What a second reader gets while another reads: the body is one stream, read once.
     static var concurrentRead: HTTPClientError {
-        HTTPClientError(.concurrentBodyRead, "the response body is already being read by another task")
+        HTTPClientError(.concurrentBodyRead, "the response body is read by another iterator: a body is read once")
     }
 
     // MARK: - The loop's side
