@@ -15,17 +15,17 @@ extension HTTPClient {
     /// ``request(_:_:headers:)`` through Foundation's `URLComponents`: user info, IPv6
     /// literals, international names, characters to percent-encode.
     static func foundationRequest(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws -> HTTPRequest {
-        let invalid = HTTPClientError.invalidRequest("not a valid URL: \(url.debugDescription)")
+        func invalid() -> HTTPClientError { .invalidRequest("not a valid URL: \(url.debugDescription)") }
         // No space or control character anywhere, and no `%` that does not start an escape: for
         // those libcurl and Foundation would send different requests, so neither is guessed.
-        var bytes = Array(url.utf8)
-        guard !bytes.contains(where: { $0 <= 32 || $0 == 127 }),
-              bytes.withUnsafeBufferPointer({ URLBytes.isValidEscaped($0, allowing: { $0 != UInt8(ascii: "%") }) })
-        else { throw invalid }
-        bytes.removeAll()
+        var text = url
+        guard text.withUTF8({ bytes in
+            !bytes.contains(where: { $0 <= 32 || $0 == 127 })
+                && URLBytes.isValidEscaped(bytes, allowing: { $0 != UInt8(ascii: "%") })
+        }) else { throw invalid() }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               let schemeEnd = url.range(of: "://")
-        else { throw invalid }
+        else { throw invalid() }
         // The authority as written, checked byte by byte (one `@`, a host libcurl takes, a port);
         // an empty port is no port, as in the fast path.
         var authority = String(url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" })
