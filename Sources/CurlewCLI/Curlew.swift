@@ -10,7 +10,7 @@ struct CurlewCommand: AsyncParsableCommand {
         commandName: "curlew",
         abstract: "Fetch URLs and load-test HTTP servers, on libcurl through Curlew.",
         version: "curlew 0.1 on libcurl \(CurlVersion.current.version) (\(CurlVersion.current.sslVersion))",
-        subcommands: [Get.self, Load.self]
+        subcommands: [Get.self, Load.self, WS.self]
     )
 }
 
@@ -25,6 +25,12 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .customLong("http2-prior-knowledge"), help: "Use HTTP/2 without upgrade on cleartext (h2c).")
     var http2PriorKnowledge = false
 
+    @Flag(name: .customLong("http3"), help: "Use HTTP/3 over QUIC for https, falling back to HTTP/2 or HTTP/1.1.")
+    var http3 = false
+
+    @Flag(name: .customLong("http3-only"), help: "Use HTTP/3 over QUIC only (https).")
+    var http3Only = false
+
     @Option(name: .customLong("cacert"), help: "A PEM file of CA certificates to trust.")
     var caFile: String?
 
@@ -38,8 +44,8 @@ struct ConnectionOptions: ParsableArguments {
     var loops = 1
 
     func validate() throws {
-        if [http1, http2, http2PriorKnowledge].filter({ $0 }).count > 1 {
-            throw ValidationError("choose one of --http1.1, --http2 and --http2-prior-knowledge")
+        if [http1, http2, http2PriorKnowledge, http3, http3Only].filter({ $0 }).count > 1 {
+            throw ValidationError("choose one of --http1.1, --http2, --http2-prior-knowledge, --http3 and --http3-only")
         }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if loops < 1 { throw ValidationError("--loops must be at least 1") }
@@ -53,6 +59,8 @@ struct ConnectionOptions: ParsableArguments {
         var configuration = HTTPClientConfiguration()
         if http1 { configuration.httpVersion = .http1Only }
         if http2PriorKnowledge { configuration.httpVersion = .http2PriorKnowledge }
+        if http3 { configuration.httpVersion = .http3 }
+        if http3Only { configuration.httpVersion = .http3Only }
         configuration.tls.caFile = caFile
         configuration.tls.verifyPeer = !insecure
         configuration.loopCount = loops

@@ -75,6 +75,12 @@ public final class CurlEasy {
     private var callbackDepth = 0
     /// Whether ``perform()`` is on the stack.
     private var isPerforming = false
+    /// How many of this handle's write callbacks are on the stack.
+    private(set) var writeCallbackDepth = 0
+    /// The WebSocket calls' view, made by ``webSocket()``; told of perform, write callbacks
+    /// and close, so that it can enforce the seed's rule on other threads.
+    var webSocketView: CurlWebSocket?
+    var isPerformingNow: Bool { isPerforming }
 
     private var writeFunction: ((UnsafeRawBufferPointer) -> CurlWriteAction)?
     private var headerFunction: ((UnsafeRawBufferPointer) -> CurlWriteAction)?
@@ -117,6 +123,7 @@ public final class CurlEasy {
     deinit {
         // Only reached when no multi holds this handle (a multi keeps its handles alive).
         if let handle {
+            webSocketView?.handleClosed()
             attachedShare?.forget(self)
             Self.cleanup(handle)
         }
@@ -163,12 +170,14 @@ public final class CurlEasy {
         }
         errorBuffer[0] = 0
         isPerforming = true
+        webSocketView?.beginPerform()
         // Counted under the share's lock, so a close() on another thread refuses while this
         // runs; when the share closed first, it cleared CURLOPT_SHARE and this runs without it.
         let performingShare = attachedShare
         let counted = performingShare?.beginUse() ?? false
         defer {
             if counted { performingShare?.endUse() }
+            webSocketView?.endPerform()
             isPerforming = false
         }
         try check(curl_easy_perform(handle), "curl_easy_perform failed", readsErrorBuffer: true)
@@ -224,6 +233,7 @@ public final class CurlEasy {
         }
         // Out of the multi before curl_easy_cleanup: libcurl would keep the freed pointer.
         if let multi { try multi.remove(self) }
+        webSocketView?.handleClosed()
         attachedShare?.forget(self)
         attachedShare = nil
         self.handle = nil
@@ -462,7 +472,17 @@ public final class CurlEasy {
 
     fileprivate func deliverWrite(_ bytes: UnsafeRawBufferPointer, header: Bool) -> Int {
         guard let function = header ? headerFunction : writeFunction else { return bytes.count }  // discarded
-        switch inCallback({ function(bytes) }) {
+        let action: CurlWriteAction
+        if header {
+            action = inCallback { function(bytes) }
+        } else {
+            writeCallbackDepth += 1
+            webSocketView?.enterWriteCallback()
+            action = inCallback { function(bytes) }
+            webSocketView?.leaveWriteCallback()
+            writeCallbackDepth -= 1
+        }
+        switch action {
         case .proceed: return bytes.count
         case .pause: return Int(CURL_WRITEFUNC_PAUSE)
         case .abort: return bytes.count == 0 ? 1 : 0

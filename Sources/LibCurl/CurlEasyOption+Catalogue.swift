@@ -97,6 +97,12 @@ extension CurlEasyOption where Value == Int {
     public static var proxySSLVerifyHost: Self { Self(CURLOPT_PROXY_SSL_VERIFYHOST) }
     /// The HTTP version to use: a `CURL_HTTP_VERSION_*` value (see ``CurlHTTPVersion``). The C option is `CURLOPT_HTTP_VERSION`.
     public static var httpVersion: Self { Self(CURLOPT_HTTP_VERSION) }
+    /// 1 to stop after connecting (then ``CurlEasy/activeSocket()``); 2 to stop after a
+    /// `ws://`/`wss://` upgrade, for ``CurlEasy/wsSend(_:flags:fragmentSize:)`` and
+    /// ``CurlEasy/wsRecv(into:)``. The C option is `CURLOPT_CONNECT_ONLY`.
+    public static var connectOnly: Self { Self(CURLOPT_CONNECT_ONLY) }
+    /// WebSocket behaviour bits: ``CurlWebSocketOptions``. The C option is `CURLOPT_WS_OPTIONS`.
+    public static var webSocketOptions: Self { Self(CURLOPT_WS_OPTIONS) }
     /// The remote port, overriding the URL's. The C option is `CURLOPT_PORT`.
     public static var port: Self { Self(CURLOPT_PORT) }
     /// The local port to bind. The C option is `CURLOPT_LOCALPORT`.

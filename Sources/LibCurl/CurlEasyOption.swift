@@ -93,8 +93,10 @@ public enum CurlHTTPVersion: Int, Sendable {
     case http2TLS = 4
     /// `CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE`: HTTP/2 without upgrade (h2c on cleartext).
     case http2PriorKnowledge = 5
-    /// `CURL_HTTP_VERSION_3`.
+    /// `CURL_HTTP_VERSION_3`: HTTP/3 over QUIC, falling back to HTTP/2 or HTTP/1.1 over TLS.
     case http3 = 30
+    /// `CURL_HTTP_VERSION_3ONLY`: HTTP/3 over QUIC, failing when QUIC does not connect.
+    case http3Only = 31
 }
 
 /// Values for ``CurlEasyOption/sslVersion``: the lowest TLS version to accept.

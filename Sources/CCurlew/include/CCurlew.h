@@ -241,6 +241,52 @@ static inline void ccurlew_fd_zero(fd_set *set) { FD_ZERO(set); }
 /// `FD_ISSET`, a macro.
 static inline int ccurlew_fd_isset(int fd, fd_set *set) { return FD_ISSET(fd, set); }
 
+// MARK: - WebSocket
+
+// curl_ws_recv and curl_ws_meta hand back `struct curl_ws_frame *` (8.x) or a non-const one
+// (7.x headers): these copy the frame into a struct of ours, so the Swift side reads one type
+// whichever header it was built against.
+
+/// A copy of `struct curl_ws_frame`.
+typedef struct {
+    int flags;
+    curl_off_t offset;
+    curl_off_t bytesleft;
+    size_t len;
+} ccurlew_ws_frame;
+
+/// `curl_ws_recv`, the frame's metadata copied into `frame` when libcurl hands one back.
+static inline CURLcode ccurlew_ws_recv(CURL *handle, void *buffer, size_t length, size_t *received, ccurlew_ws_frame *frame) {
+    const struct curl_ws_frame *meta = NULL;
+    CURLcode code = curl_ws_recv(handle, buffer, length, received, (void *)&meta);
+    if (meta) {
+        frame->flags = meta->flags; frame->offset = meta->offset;
+        frame->bytesleft = meta->bytesleft; frame->len = meta->len;
+    } else {
+        frame->flags = 0; frame->offset = 0; frame->bytesleft = 0; frame->len = 0;
+    }
+    return code;
+}
+
+/// `curl_ws_meta`: 1 with `frame` filled inside a write callback of a WebSocket transfer, 0
+/// elsewhere.
+static inline int ccurlew_ws_meta(CURL *handle, ccurlew_ws_frame *frame) {
+    const struct curl_ws_frame *meta = curl_ws_meta(handle);
+    if (!meta) return 0;
+    frame->flags = meta->flags; frame->offset = meta->offset;
+    frame->bytesleft = meta->bytesleft; frame->len = meta->len;
+    return 1;
+}
+
+/// `CURLWS_NOAUTOPONG` (libcurl 8.14), or 0 where the header has none.
+static inline long ccurlew_ws_noautopong(void) {
+#ifdef CURLWS_NOAUTOPONG
+    return CURLWS_NOAUTOPONG;
+#else
+    return 0;
+#endif
+}
+
 // MARK: - libev watcher macros
 
 /// `ev_io_init`, a macro.

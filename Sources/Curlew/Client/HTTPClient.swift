@@ -22,14 +22,17 @@ public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     /// The loops and share beneath; `nil` only for a ``shared`` client that could not start.
     let engine: Engine?
-    private let startupError: HTTPClientError?
+    let startupError: HTTPClientError?
     /// What every request of this client gets, worked out once.
-    private let requestDefaults: TransferRequest.Defaults
+    let requestDefaults: TransferRequest.Defaults
     private let state = Locked(State())
 
     private struct State {
         var shutDown = false
     }
+
+    /// Whether ``shutdown(gracePeriod:)`` was called.
+    var isShutDown: Bool { state.withLock { $0.shutDown } }
 
     private static let silentLogger = Logger(label: "curlew", factory: { _ in SwiftLogNoOpLogHandler() })
 

@@ -19,6 +19,13 @@ public struct HTTPClientConfiguration: Sendable {
         case http1Only
         /// HTTP/2 without upgrade on cleartext (h2c, prior knowledge); HTTP/2 over TLS.
         case http2PriorKnowledge
+        /// HTTP/3 over QUIC for https, falling back to HTTP/2 or HTTP/1.1 over TLS when QUIC
+        /// does not connect (libcurl's `CURL_HTTP_VERSION_3`); HTTP/1.1 on cleartext. Needs a
+        /// libcurl built with HTTP/3 (``HTTPClientError/Kind/unsupported`` otherwise).
+        case http3
+        /// HTTP/3 over QUIC only (`CURL_HTTP_VERSION_3ONLY`): an https request fails when QUIC
+        /// does not connect, and an http request is refused. Needs a libcurl built with HTTP/3.
+        case http3Only
     }
 
     /// TLS settings.
@@ -95,6 +102,8 @@ public struct HTTPClientConfiguration: Sendable {
     public var loopCount = 1
     /// TLS settings.
     public var tls = TLS()
+    /// WebSocket settings: message size limit, receive buffer, close timeout.
+    public var webSocket = WebSocketOptions()
     /// Proxy settings; `.environment` by default.
     public var proxy: Proxy = .environment
     /// Connect through this Unix domain socket instead of TCP.

@@ -47,6 +47,11 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         /// A response body was read by a second iterator while another reads it: a body is
         /// read once, by the first iterator that asks for a chunk.
         case concurrentBodyRead
+        /// The server refused the WebSocket upgrade (a status other than 101; the message gives
+        /// it), or chose a subprotocol the client did not offer.
+        case webSocketRefused
+        /// The WebSocket is closed or closing (by either side), so the message was not sent.
+        case webSocketClosed
         /// The feature is not available in the linked libcurl (HTTP/3, WebSocket, …).
         case unsupported
         /// Any other failure; see ``curlCode``.

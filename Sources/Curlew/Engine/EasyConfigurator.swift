@@ -46,6 +46,19 @@ enum EasyConfigurator {
         try easy.setReadFunction { callbacks.transfer.value?.read($0) ?? .abort }
     }
 
+    /// A WebSocket upgrade (`CONNECT_ONLY` 2) on a fresh handle: the request's settings, the
+    /// ws schemes only, HTTP/1.1, and a header callback for the 101 head. No write callback:
+    /// after the upgrade, frames are read with `curl_ws_recv`.
+    static func configureWebSocket(
+        _ easy: CurlEasy, for request: TransferRequest, share: CurlShare, headerLine: @escaping (UnsafeRawBufferPointer) -> CurlWriteAction
+    ) throws {
+        try configureFully(easy, for: request, h2cRole: nil, share: share)
+        try easy.setopt(.protocolsString, "ws,wss")
+        try easy.setopt(.pipeWait, false)
+        try easy.setopt(.connectOnly, 2)
+        try easy.setHeaderFunction(headerLine)
+    }
+
     /// Everything, on a handle fresh from `curl_easy_init` or `curl_easy_reset`.
     private static func configureFully(_ easy: CurlEasy, for request: TransferRequest, h2cRole: H2CRole?, share: CurlShare) throws {
         let configuration = request.configuration
@@ -91,6 +104,13 @@ enum EasyConfigurator {
             let version: CurlHTTPVersion = h2cRole == .follower ? .http2 : .http2PriorKnowledge
             try easy.setopt(.httpVersion, version.rawValue)
             if h2cRole == .primer { try easy.setopt(.freshConnect, true) }
+        case .http3 where request.isTLS:
+            try easy.setopt(.httpVersion, CurlHTTPVersion.http3.rawValue)
+        case .http3Only where request.isTLS:
+            try easy.setopt(.httpVersion, CurlHTTPVersion.http3Only.rawValue)
+        case .http3, .http3Only:
+            // HTTP/3 is over TLS only; TransferRequest refuses http3Only on cleartext.
+            try easy.setopt(.httpVersion, CurlHTTPVersion.http1_1.rawValue)
         }
         // PIPEWAIT (wait for a connection that may multiplex rather than open another) only for
         // https: on cleartext it can stall a second transfer (7.88.1), and with h2c on 8.14.1 a

@@ -15,6 +15,7 @@ enum LoopCommand: Sendable {
     case resumeReceive(Transfer)
     /// The producer has bytes again (or finished): resume sending.
     case resumeSend(Transfer)
+    case webSocket(WebSocketCommand)
     /// Stop taking requests; fail what is still running after `grace` seconds; end the thread.
     case shutdown(grace: Double, done: @Sendable () -> Void)
     /// Report the loop's counts (for tests and diagnostics).
@@ -32,10 +33,12 @@ struct LoopStatistics: Sendable, Hashable {
     /// h2c transfers launched as primers of a connection (the curl #10634 workaround, which
     /// runs below libcurl 8.0 only).
     var h2cPrimers = 0
+    var webSockets = 0
 
     static func + (lhs: LoopStatistics, rhs: LoopStatistics) -> LoopStatistics {
         LoopStatistics(transfers: lhs.transfers + rhs.transfers, watchedSockets: lhs.watchedSockets + rhs.watchedSockets,
-                       pooledHandles: lhs.pooledHandles + rhs.pooledHandles, h2cPrimers: lhs.h2cPrimers + rhs.h2cPrimers)
+                       pooledHandles: lhs.pooledHandles + rhs.pooledHandles, h2cPrimers: lhs.h2cPrimers + rhs.h2cPrimers,
+                       webSockets: lhs.webSockets + rhs.webSockets)
     }
 }
 

@@ -27,6 +27,8 @@ final class MultiDriver: LoopDriver {
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
     private var tornDown = false
+    /// The loop's WebSockets, whose handles stay in `multi` while they are open.
+    private var webSockets: WebSocketHost!
 
     init(context: LoopContext, share: CurlShare, configuration: HTTPClientConfiguration) throws {
         ev = context.ev
@@ -41,6 +43,7 @@ final class MultiDriver: LoopDriver {
         multi = try CurlMulti()
         timer = EvTimer(loop: ev) { [unowned self] in self.event(CurlMulti.socketTimeout, []) }
         graceTimer = EvTimer(loop: ev) { [unowned self] in self.graceExpired() }
+        webSockets = WebSocketHost(ev: ev) { [unowned self] easy in self.webSocketEnded(easy) }
         try configure(multi)
     }
 
@@ -101,6 +104,7 @@ final class MultiDriver: LoopDriver {
     private func multiFailed(_ error: any Error) {
         let failure = HTTPClientError(.other, "the transfer engine failed", detail: "\(error)")
         for transfer in Array(byEasy.values) { complete(transfer, error: failure) }
+        webSockets.endAll(failure)
         try? multi.close()
         sockets?.multiClosed()
         timer?.stop()
@@ -117,9 +121,11 @@ final class MultiDriver: LoopDriver {
     private func drainCompletions() {
         while let result = try? multi.infoRead(), !(result.succeeded.isEmpty && result.failed.isEmpty) {
             for easy in result.succeeded {
+                if webSockets.completed(easy, code: nil, detail: "") { continue }
                 if let transfer = byEasy[ObjectIdentifier(easy)] { complete(transfer, error: nil) }
             }
             for (easy, code, message) in result.failed {
+                if webSockets.completed(easy, code: code, detail: message) { continue }
                 if let transfer = byEasy[ObjectIdentifier(easy)] {
                     complete(transfer, error: transfer.failure ?? HTTPClientError(curl: code, detail: message))
                 }
@@ -144,10 +150,12 @@ final class MultiDriver: LoopDriver {
             case .resumeSend(let transfer):
                 resume(transfer, receive: false)
                 kick = true
+            case .webSocket(let command):
+                if webSockets.run(command, multi: multi, share: share, accepting: accepting) { kick = true }
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
             case .inspect(let report):
                 report(LoopStatistics(transfers: byEasy.count, watchedSockets: sockets?.count ?? 0, pooledHandles: pool.count,
-                                      h2cPrimers: h2c?.primers ?? 0))
+                                      h2cPrimers: h2c?.primers ?? 0, webSockets: webSockets.count))
             }
         }
         // Drive new and resumed transfers now rather than on the next timer event: libcurl
@@ -266,7 +274,13 @@ final class MultiDriver: LoopDriver {
             if h2cEnded(transfer, outcome: outcome) { return }
         }
         transfer.finish(failure, metrics: metrics, resumptions)
-        if !accepting && byEasy.isEmpty { tearDown() }
+        if !accepting && byEasy.isEmpty && webSockets.count == 0 { tearDown() }
+    }
+
+    /// A WebSocket ended: its handle leaves the multi (closing its connection).
+    private func webSocketEnded(_ easy: CurlEasy) {
+        try? easy.close()
+        if !accepting && byEasy.isEmpty && webSockets.count == 0 { tearDown() }
     }
 
     // MARK: - Shutdown
@@ -275,7 +289,8 @@ final class MultiDriver: LoopDriver {
         shutdownDone.append(done)
         guard !tornDown else { return }
         accepting = false
-        if byEasy.isEmpty {
+        webSockets.beginShutdown()
+        if byEasy.isEmpty && webSockets.count == 0 {
             tearDown()
         } else if graceTimer?.isActive == false {
             graceTimer?.arm(after: grace)
@@ -295,6 +310,7 @@ final class MultiDriver: LoopDriver {
         tornDown = true
         accepting = false
         for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown) }
+        webSockets.endAll(.shutdown)
         for transfer in h2c?.removeAllWaiting() ?? [] { transfer.finish(.shutdown, metrics: nil, resumptions) }
         pool.closeAll()
         try? multi.close()
@@ -312,6 +328,7 @@ final class MultiDriver: LoopDriver {
             case .start(let transfer): transfer.finish(.shutdown, metrics: nil, resumptions)
             case .shutdown(_, let done): shutdownDone.append(done)
             case .inspect(let report): report(LoopStatistics())
+            case .webSocket(let command): WebSocketHost.discard(command)
             case .cancel, .resumeReceive, .resumeSend: break
             }
         }

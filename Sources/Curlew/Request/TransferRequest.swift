@@ -94,6 +94,9 @@ struct TransferRequest: Sendable {
         default:
             throw .invalidRequest("unsupported scheme \(scheme.debugDescription): only http and https")
         }
+        if configuration.httpVersion == .http3 || configuration.httpVersion == .http3Only {
+            try Self.checkHTTP3(isTLS: scheme == "https", only: configuration.httpVersion == .http3Only)
+        }
         guard let authority = request.authority else { throw .invalidRequest("the request has no authority (host)") }
         let host = try Authority.host(of: authority)
         let path = request.path ?? "/"
