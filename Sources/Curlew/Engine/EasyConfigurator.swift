@@ -56,8 +56,15 @@ enum EasyConfigurator {
         try easy.setopt(.protocolsString, "ws,wss")
         try easy.setopt(.pipeWait, false)
         try easy.setopt(.connectOnly, 2)
+        // Pings are answered by LoopWebSocket, between frames: libcurl 8.14's own pong is sent
+        // even while a frame of ours is half-sent, and breaks it (curl #16706, fixed in 8.16).
+        if webSocketAnswersPings { try easy.setopt(.webSocketOptions, CurlWebSocketOptions.noAutoPong.rawValue) }
         try easy.setHeaderFunction(headerLine)
     }
+
+    /// Whether Curlew answers WebSocket pings itself: where libcurl has `CURLWS_NOAUTOPONG`
+    /// (8.14.0); below that, libcurl answers them.
+    static let webSocketAnswersPings = !CurlWebSocketOptions.noAutoPong.isEmpty && CurlVersion.current.versionNumber >= 0x08_0E_00
 
     /// Everything, on a handle fresh from `curl_easy_init` or `curl_easy_reset`.
     private static func configureFully(_ easy: CurlEasy, for request: TransferRequest, h2cRole: H2CRole?, share: CurlShare) throws {

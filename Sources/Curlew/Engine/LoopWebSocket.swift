@@ -33,7 +33,11 @@ final class LoopWebSocket {
     private var parser = HeadParser()
     private var lastHead: HeadParser.Head?
     private var assembler: InboundAssembler
+    /// Frames to send, in order; `sent` counts the payload libcurl took. Once a frame's first
+    /// `curl_ws_send` was made, libcurl may hold part of it, so it must finish before another.
     private var outbound: [(frame: OutboundFrame, sent: Int, done: UnsafeContinuation<Void, any Error>?)] = []
+    /// Whether the frame at `outboundHead` was handed to `curl_ws_send` at least once.
+    private var headStarted = false
     private var outboundHead = 0
     private var io: EvIO?
     private var socket: Int32 = -1
@@ -143,8 +147,11 @@ final class LoopWebSocket {
         switch event {
         case .message(let message):
             if channel.put(message) { receivePaused = true }
-        case .ping, .pong:
-            break  // libcurl answers pings itself
+        case .ping(let payload):
+            // Answered between frames (see EasyConfigurator.webSocketAnswersPings), or by libcurl.
+            if EasyConfigurator.webSocketAnswersPings && !closeQueued { queuePong(payload) }
+        case .pong:
+            break
         case .close(let close):
             peerClose = .some(close)
             if closeSent {
@@ -201,6 +208,13 @@ final class LoopWebSocket {
         if !closeQueued { queueClose(close) }
     }
 
+    /// A pong goes next: after the frame being sent, if one is, before the rest.
+    private func queuePong(_ payload: [UInt8]) {
+        let position = headStarted ? outboundHead + 1 : outboundHead
+        outbound.insert((OutboundFrame(bytes: payload, flags: .pong), 0, nil), at: min(position, outbound.count))
+        flush()
+    }
+
     private func queueClose(_ close: WebSocketClose) {
         closeQueued = true
         outbound.append((OutboundFrame(bytes: close.payload, flags: .close), 0, nil))
@@ -216,6 +230,7 @@ final class LoopWebSocket {
     private func flush() {
         sending: while phase == .open, outboundHead < outbound.count {
             let item = outbound[outboundHead]
+            headStarted = true
             let result = item.frame.bytes.withUnsafeBytes { bytes in
                 Result { () throws(CurlWebSocketError) in
                     try easy.wsSend(UnsafeRawBufferPointer(rebasing: bytes[item.sent...]), flags: item.frame.flags)
@@ -233,6 +248,7 @@ final class LoopWebSocket {
                 continue
             }
             outboundHead += 1
+            headStarted = false
             item.done?.resume()
             if item.frame.flags.contains(.close) {
                 closeSent = true
@@ -271,6 +287,7 @@ final class LoopWebSocket {
         for item in outbound[outboundHead...] { item.done?.resume(throwing: closed) }
         outbound.removeAll()
         outboundHead = 0
+        headStarted = false
         channel.finish(end)
         for waiter in closeWaiters { waiter.resume() }
         closeWaiters.removeAll()
