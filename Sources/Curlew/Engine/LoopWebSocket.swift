@@ -133,6 +133,8 @@ final class LoopWebSocket {
                 if error.code == .again { break }
                 return connectionLost(error)
             }
+            // After a failure of ours only the peer's close matters: data frames are dropped.
+            if failure != nil && frame.flags.isDisjoint(with: [.close, .ping, .pong]) { continue }
             do {
                 guard let event = try assembler.take(UnsafeRawBufferPointer(rebasing: scratch[..<count]), frame: frame) else { continue }
                 handle(event)
@@ -182,7 +184,7 @@ final class LoopWebSocket {
         }
         self.failure = error
         channel.finish(.failed(error))
-        receivePaused = true  // nothing more is read: the stream is over for the reader
+        // Reading goes on (data dropped) until the peer's close answers ours.
         queueClose(WebSocketClose(code: failure.closeCode))
     }
 
@@ -264,7 +266,7 @@ final class LoopWebSocket {
 
     /// Receiving may go on: the reader drained the buffer.
     func resumeReceive() {
-        guard phase == .open, receivePaused, failure == nil else { return }
+        guard phase == .open, receivePaused else { return }
         receivePaused = false
         readAvailable()
     }

@@ -45,10 +45,10 @@ extension HTTPClient {
 
     /// Opens a WebSocket (see ``webSocket(_:headers:subprotocols:timeout:)``), runs `body` with
     /// it, and closes it (1000) when `body` returns or throws.
-    public func withWebSocket<Result: Sendable>(
+    public func withWebSocket<Value: Sendable>(
         _ url: String, headers: HTTPFields = [:], subprotocols: [String] = [], timeout: Duration? = nil,
-        _ body: (WebSocket) async throws -> Result
-    ) async throws -> Result {
+        _ body: (WebSocket) async throws -> Value
+    ) async throws -> Value {
         let socket = try await webSocket(url, headers: headers, subprotocols: subprotocols, timeout: timeout)
         do {
             let result = try await body(socket)

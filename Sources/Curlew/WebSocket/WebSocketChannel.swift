@@ -17,6 +17,8 @@ final class WebSocketChannel: Sendable {
         var messages: [WebSocketMessage] = []
         var head = 0
         var bufferedBytes = 0
+        /// The most bytes ever buffered at once (for tests of the bound).
+        var peakBufferedBytes = 0
         var reader: UnsafeContinuation<WebSocketMessage?, any Error>?
         /// Whether an iterator took the messages (one reader per socket).
         var hasIterator = false
@@ -44,6 +46,7 @@ final class WebSocketChannel: Sendable {
             }
             state.messages.append(message)
             state.bufferedBytes += message.byteCount
+            state.peakBufferedBytes = max(state.peakBufferedBytes, state.bufferedBytes)
             state.receivePaused = state.bufferedBytes >= highWater
             return (nil, state.receivePaused)
         }
@@ -61,6 +64,9 @@ final class WebSocketChannel: Sendable {
         }
         reader.map { Self.resume($0, with: end) }
     }
+
+    /// The most bytes of unread messages held at once so far.
+    var peakBufferedBytes: Int { state.withLock { $0.peakBufferedBytes } }
 
     /// The end, once known.
     var end: End? { state.withLock { $0.end } }
