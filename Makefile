@@ -11,9 +11,10 @@ BUILD_PACKAGES := libcurl4-gnutls-dev libev-dev
 TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy microsocks python3-pip
 
 # httpbin served by gunicorn, from PyPI (Debian packages neither), at versions known to work with
-# each other and with Flask 3. PIP_BREAK_SYSTEM_PACKAGES lets pip install beside Debian's own
+# each other and with Flask 3; the WebSocket test server's websockets; hypercorn with aioquic for
+# the HTTP/3 test server. PIP_BREAK_SYSTEM_PACKAGES lets pip install beside Debian's own
 # Python packages (PEP 668); older pips ignore it.
-PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0
+PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2
 
 .PHONY: test test-default test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
@@ -38,7 +39,7 @@ deps-build: deps-libcurl
 
 deps-test: deps-libcurl
 	$(call install_missing,$(TEST_PACKAGES))
-	@python3 -c 'import httpbin, gunicorn' 2>/dev/null || { \
+	@python3 -c 'import sys, importlib.metadata as m; sys.exit(any(m.version(n) != v for n, v in (p.split("==") for p in sys.argv[1:])))' $(PIP_PACKAGES) 2>/dev/null || { \
 		echo "Installing from PyPI: $(PIP_PACKAGES)"; \
 		$(SUDO) env PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --root-user-action=ignore $(PIP_PACKAGES); \
 	}

@@ -341,14 +341,18 @@ struct CurlMultiTests {
         try multi.setopt(.pipelining, 0)
         // With one connection allowed and no multiplexing, three transfers share one connection in turn.
         var easies: [CurlEasy] = []
-        for _ in 0..<3 {
+        let trace = Received()
+        for index in 0..<3 {
             let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: Received())
+            try easy.setDebugFunction { type, bytes in
+                if type == .text { trace.headers.append("\(index): " + String(decoding: bytes, as: UTF8.self)) }
+            }
             try multi.add(easy)
             easies.append(easy)
         }
         try runWithSelect(multi)
         let connects = try easies.map { try $0.getinfo(.numConnects) }.reduce(0, +)
-        #expect(connects == 1)
+        #expect(connects == 1, "\(trace.headers.joined())")
     }
 
     @Test("infoRead(max:) with zero or a negative max throws and reads nothing")
