@@ -1,5 +1,5 @@
 /*
- * c-baseline URL N C h1|h2c|h2
+ * c-baseline URL N C h1|h2c|h2|h3
  *
  * The raw-C upper bound for the Curlew benchmarks: the same engine as Curlew (one libev loop
  * with the epoll backend driving one libcurl multi handle through the socket interface, one
@@ -29,7 +29,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-enum proto { PROTO_H1, PROTO_H2C, PROTO_H2 };
+enum proto { PROTO_H1, PROTO_H2C, PROTO_H2, PROTO_H3 };
 
 /* h2c connection state: no connection (the next request opens one), opening, open. */
 enum h2c_state { H2C_CLOSED, H2C_OPENING, H2C_OPEN };
@@ -279,13 +279,19 @@ static double percentile_ms(const double *sorted, long count, double p) {
 
 int main(int argc, char **argv) {
     if (argc != 5 || !parse_positive(argv[2], INT_MAX, &total) || !parse_positive(argv[3], 1000000, &concurrency)
-        || (strcmp(argv[4], "h1") && strcmp(argv[4], "h2c") && strcmp(argv[4], "h2"))) {
-        fprintf(stderr, "usage: c-baseline URL N C h1|h2c|h2\n");
+        || (strcmp(argv[4], "h1") && strcmp(argv[4], "h2c") && strcmp(argv[4], "h2") && strcmp(argv[4], "h3"))) {
+        fprintf(stderr, "usage: c-baseline URL N C h1|h2c|h2|h3\n");
         return 2;
     }
     const char *url = argv[1];
     proto_name = argv[4];
-    proto = !strcmp(proto_name, "h1") ? PROTO_H1 : !strcmp(proto_name, "h2c") ? PROTO_H2C : PROTO_H2;
+    proto = !strcmp(proto_name, "h1") ? PROTO_H1 : !strcmp(proto_name, "h2c") ? PROTO_H2C
+          : !strcmp(proto_name, "h2") ? PROTO_H2 : PROTO_H3;
+    if (proto == PROTO_H3 && !(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP3)) {
+        fprintf(stderr, "c-baseline: libcurl %s has no HTTP/3\n", curl_version_info(CURLVERSION_NOW)->version);
+        printf("client=c-baseline proto=h3 unsupported\n");
+        return 3;
+    }
     const char *cafile = getenv("BENCH_CAFILE");
 
     /* One socket per request at most (HTTP/1.1 with C in flight), plus the process's own. */
@@ -333,6 +339,7 @@ int main(int argc, char **argv) {
 
     long version = proto == PROTO_H1 ? CURL_HTTP_VERSION_1_1
                  : proto == PROTO_H2C ? CURL_HTTP_VERSION_2_0  /* the opener switches to prior knowledge */
+                 : proto == PROTO_H3 ? CURL_HTTP_VERSION_3ONLY
                  : CURL_HTTP_VERSION_2TLS;
     for (long i = 0; i < slot_count; i++) {
         struct slot *slot = &slots[i];

@@ -94,7 +94,7 @@ final class LoopWebSocket {
         phase = .open
         self.socket = socket
         io = EvIO(loop: host.ev) { [unowned self] _, events in self.ready(events) }
-        handshake?.resume(returning: WebSocketHandshake(head: response, subprotocol: chosen))
+        handshake.map { channel.resume($0, with: .success(WebSocketHandshake(head: response, subprotocol: chosen))) }
         handshake = nil
         updateWatch()
         // Frames that came with the 101 are in libcurl's buffer already: read them now.
@@ -102,7 +102,7 @@ final class LoopWebSocket {
     }
 
     private func fail(_ error: HTTPClientError) {
-        handshake?.resume(throwing: error)
+        handshake.map { channel.resume($0, with: .failure(error)) }
         handshake = nil
         terminate(.failed(error))
     }
@@ -192,7 +192,7 @@ final class LoopWebSocket {
 
     func send(_ frame: OutboundFrame, done: UnsafeContinuation<Void, any Error>) {
         guard phase == .open, !closeQueued else {
-            return done.resume(throwing: HTTPClientError(.webSocketClosed, "the WebSocket is closed or closing"))
+            return channel.resume(done, with: .failure(HTTPClientError(.webSocketClosed, "the WebSocket is closed or closing")))
         }
         outbound.append((frame, 0, done))
         flush()
@@ -200,7 +200,7 @@ final class LoopWebSocket {
 
     /// Starts the close handshake (or joins it); `done` resumes when it ends.
     func close(_ close: WebSocketClose, done: UnsafeContinuation<Void, any Error>?) {
-        if phase == .ended { done?.resume(); return }
+        if phase == .ended { done.map { channel.resume($0, with: .success(())) }; return }
         if let done { closeWaiters.append(done) }
         if phase == .connecting {
             // Only a cancelled opener closes a socket still connecting.
@@ -251,7 +251,7 @@ final class LoopWebSocket {
             }
             outboundHead += 1
             headStarted = false
-            item.done?.resume()
+            item.done.map { channel.resume($0, with: .success(())) }
             if item.frame.flags.contains(.close) {
                 closeSent = true
                 if let peerClose { return terminate(failure.map { .failed($0) } ?? .closed(peerClose)) }
@@ -278,7 +278,7 @@ final class LoopWebSocket {
     func terminate(_ end: WebSocketChannel.End) {
         guard phase != .ended else { return }
         if let handshake {
-            if case .failed(let error) = end { handshake.resume(throwing: error) } else { handshake.resume(throwing: HTTPClientError.shutdown) }
+            if case .failed(let error) = end { channel.resume(handshake, with: .failure(error)) } else { channel.resume(handshake, with: .failure(HTTPClientError.shutdown)) }
             self.handshake = nil
         }
         phase = .ended
@@ -286,12 +286,12 @@ final class LoopWebSocket {
         io = nil
         closeTimer = nil
         let closed = HTTPClientError(.webSocketClosed, "the WebSocket closed before the message was sent")
-        for item in outbound[outboundHead...] { item.done?.resume(throwing: closed) }
+        for item in outbound[outboundHead...] { item.done.map { channel.resume($0, with: .failure(closed)) } }
         outbound.removeAll()
         outboundHead = 0
         headStarted = false
         channel.finish(end)
-        for waiter in closeWaiters { waiter.resume() }
+        for waiter in closeWaiters { channel.resume(waiter, with: .success(())) }
         closeWaiters.removeAll()
         host.ended(self)
     }

@@ -37,23 +37,23 @@ final class WebSocketHost {
         switch command {
         case .open(let channel, let request, let offered, let handshake):
             guard accepting else {
-                handshake.resume(throwing: HTTPClientError.shutdown)
+                channel.resume(handshake, with: .failure(HTTPClientError.shutdown))
                 return false
             }
             if case .failed(let error)? = channel.end {
-                handshake.resume(throwing: error)  // cancelled before it began
+                channel.resume(handshake, with: .failure(error))  // cancelled before it began
                 return false
             }
             return open(channel, request, offered: offered, handshake: handshake, multi: multi, share: share)
         case .send(let channel, let frame, let done):
             guard let socket = byChannel[ObjectIdentifier(channel)] else {
-                done.resume(throwing: HTTPClientError(.webSocketClosed, "the WebSocket is closed"))
+                channel.resume(done, with: .failure(HTTPClientError(.webSocketClosed, "the WebSocket is closed")))
                 return false
             }
             socket.send(frame, done: done)
         case .close(let channel, let close, let done):
             guard let socket = byChannel[ObjectIdentifier(channel)] else {
-                done?.resume()
+                done.map { channel.resume($0, with: .success(())) }
                 return false
             }
             socket.close(close, done: done)
@@ -71,7 +71,7 @@ final class WebSocketHost {
         do {
             easy = try CurlEasy()
         } catch {
-            handshake.resume(throwing: HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)"))
+            channel.resume(handshake, with: .failure(HTTPClientError(.other, "cannot make an easy handle", detail: "\(error)")))
             return false
         }
         let socket = LoopWebSocket(channel: channel, easy: easy, options: request.configuration.webSocket, offered: offered,
@@ -83,7 +83,7 @@ final class WebSocketHost {
             try multi.add(easy)
         } catch {
             try? easy.close()
-            handshake.resume(throwing: (error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the WebSocket could not be set up", detail: "\(error)"))
+            channel.resume(handshake, with: .failure((error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the WebSocket could not be set up", detail: "\(error)")))
             return false
         }
         byChannel[ObjectIdentifier(channel)] = socket
@@ -119,9 +119,9 @@ final class WebSocketHost {
     /// A command that reached a loop already shut down: its waiter learns so.
     static func discard(_ command: WebSocketCommand) {
         switch command {
-        case .open(_, _, _, let handshake): handshake.resume(throwing: HTTPClientError.shutdown)
-        case .send(_, _, let done): done.resume(throwing: HTTPClientError.shutdown)
-        case .close(_, _, let done): done?.resume()
+        case .open(let channel, _, _, let handshake): channel.resume(handshake, with: .failure(HTTPClientError.shutdown))
+        case .send(let channel, _, let done): channel.resume(done, with: .failure(HTTPClientError.shutdown))
+        case .close(let channel, _, let done): done.map { channel.resume($0, with: .success(())) }
         case .resumeReceive: break
         }
     }

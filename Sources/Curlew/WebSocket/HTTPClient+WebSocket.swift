@@ -29,6 +29,7 @@ extension HTTPClient {
                                                     defaults: requestDefaults)
         let loop = engine.loop(for: request.originKey)
         let channel = WebSocketChannel(highWater: configuration.webSocket.receiveBufferHighWater)
+        defer { channel.synchronize() }  // see WebSocketChannel.resume(_:with:)
         let handshake = try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<WebSocketHandshake, any Error>) in
                 if !loop.send(.webSocket(.open(channel, request, offered: subprotocols, continuation))) {

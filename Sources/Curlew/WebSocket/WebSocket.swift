@@ -64,6 +64,7 @@ public final class WebSocket: Sendable {
 
     private func send(_ frame: OutboundFrame) async throws {
         guard channel.end == nil else { throw HTTPClientError(.webSocketClosed, "the WebSocket is closed") }
+        defer { channel.synchronize() }  // see WebSocketChannel.resume(_:with:)
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 if !loop.send(.webSocket(.send(channel, frame, continuation))) {
@@ -87,6 +88,7 @@ public final class WebSocket: Sendable {
         }
         guard channel.end == nil else { return }
         let close = WebSocketClose(code: code, reason: reason)
+        defer { channel.synchronize() }  // see WebSocketChannel.resume(_:with:)
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             if !loop.send(.webSocket(.close(channel, close, continuation))) { continuation.resume() }
         }

@@ -39,30 +39,51 @@ final class WebSocketChannel: Sendable {
     /// Hands a received message over; returns whether the loop should stop reading (the
     /// buffer is full) until ``WebSocketCommand/resumeReceive(_:)``.
     func put(_ message: WebSocketMessage) -> Bool {
-        let (reader, pause) = state.withLock { state -> (UnsafeContinuation<WebSocketMessage?, any Error>?, Bool) in
+        // The waiting reader is resumed under the lock, as ``resume(_:with:)`` says why.
+        state.withLock { state in
             if let reader = state.reader {
                 state.reader = nil
-                return (reader, false)
+                reader.resume(returning: message)
+                return false
             }
             state.messages.append(message)
             state.bufferedBytes += message.byteCount
             state.peakBufferedBytes = max(state.peakBufferedBytes, state.bufferedBytes)
             state.receivePaused = state.bufferedBytes >= highWater
-            return (nil, state.receivePaused)
+            return state.receivePaused
         }
-        reader?.resume(returning: message)
-        return pause
     }
 
     /// No message will come after those buffered; the first end wins.
     func finish(_ end: End) {
-        let reader = state.withLock { state -> UnsafeContinuation<WebSocketMessage?, any Error>? in
-            guard state.end == nil else { return nil }
+        state.withLock { state in
+            guard state.end == nil else { return }
             state.end = end
-            defer { state.reader = nil }
-            return state.reader
+            state.reader?.resume(with: Self.result(of: end))
+            state.reader = nil
         }
-        reader.map { Self.resume($0, with: end) }
+    }
+
+    // MARK: - Resuming where ThreadSanitizer sees it
+
+    /// Resumes `continuation` while holding this channel's lock; the awaiting task calls
+    /// ``synchronize()`` once it returns.
+    ///
+    /// Why: the loop often resumes a WebSocket's continuation within microseconds (a send the
+    /// socket takes at once), before the awaiting task has suspended. The Swift runtime then
+    /// takes the fast path of `swift_continuation_await` ("already resumed"), whose ordering is
+    /// an atomic load in an uninstrumented library with no ThreadSanitizer annotation (the
+    /// enqueue path has one), so the sanitizer reported the task's next frame, written where the
+    /// continuation's context was, as racing with `resume`. Resuming under a mutex the task then
+    /// takes makes the order one ThreadSanitizer sees: the task can only return after the
+    /// resume, which is inside the loop's critical section, so its lock comes after.
+    func resume<T: Sendable>(_ continuation: UnsafeContinuation<T, any Error>, with result: sending Result<T, any Error>) {
+        state.withLock { _ in continuation.resume(with: result) }
+    }
+
+    /// Orders the awaiting task after a ``resume(_:with:)`` (see there).
+    func synchronize() {
+        state.withLock { _ in }
     }
 
     /// The most bytes of unread messages held at once so far.
@@ -88,6 +109,7 @@ final class WebSocketChannel: Sendable {
         let (ready, drained) = state.withLock { poll(&$0) }
         if drained { resume() }
         if let ready { return try ready.get() }
+        defer { synchronize() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<WebSocketMessage?, any Error>) in
                 // A message or the end may have come since the poll above: take it now.
@@ -100,11 +122,10 @@ final class WebSocketChannel: Sendable {
                 if let ready { continuation.resume(with: ready) }
             }
         } onCancel: {
-            let reader = state.withLock { state in
-                defer { state.reader = nil }
-                return state.reader
+            state.withLock { state in
+                state.reader?.resume(throwing: HTTPClientError(.cancelled, "the task reading the WebSocket was cancelled"))
+                state.reader = nil
             }
-            reader?.resume(throwing: HTTPClientError(.cancelled, "the task reading the WebSocket was cancelled"))
             onCancel()
         }
     }
@@ -138,10 +159,6 @@ final class WebSocketChannel: Sendable {
         case .closed: return .success(nil)
         case .failed(let error): return .failure(error)
         }
-    }
-
-    private static func resume(_ reader: UnsafeContinuation<WebSocketMessage?, any Error>, with end: End) {
-        reader.resume(with: result(of: end))
     }
 }
 
