@@ -16,7 +16,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2
 
-.PHONY: test test-default test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
+.PHONY: deps-python test test-default test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -37,7 +37,10 @@ deps-libcurl:
 deps-build: deps-libcurl
 	$(call install_missing,$(BUILD_PACKAGES))
 
-deps-test: deps-libcurl
+deps-test: deps-libcurl deps-python
+
+## The Python servers of the tests and benchmarks (PyPI, pinned), after python3-pip.
+deps-python:
 	$(call install_missing,$(TEST_PACKAGES))
 	@python3 -c 'import sys, importlib.metadata as m; sys.exit(any(m.version(n) != v for n, v in (p.split("==") for p in sys.argv[1:])))' $(PIP_PACKAGES) 2>/dev/null || { \
 		echo "Installing from PyPI: $(PIP_PACKAGES)"; \
@@ -55,7 +58,7 @@ demo: deps-demo
 ## The benchmark matrix (see Benchmarks/README.md): curlew, c-baseline, async-http-client,
 ## URLSession, wrk and h2load against nginx and a slow server on loopback, then the table.
 ## Benchmarks/run.sh installs its own Debian packages (apt-get update first) when missing.
-bench: deps-libcurl
+bench: deps-libcurl deps-python
 	bash Benchmarks/run.sh
 
 ## Build the package in debug mode.

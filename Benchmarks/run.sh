@@ -23,7 +23,9 @@ BENCH_PAUSE="${BENCH_PAUSE:-1}"
 LOOPS="${LOOPS:-1}"
 export BENCH_WRK_SECONDS
 
-# name  endpoint  proto  C  N  metric
+# name  endpoint  proto  C  N  metric. h3 is served by Tests/Servers/h3_server.py (hypercorn with
+# aioquic: nginx 1.22 has no HTTP/3), ws by Tests/Servers/ws_server.py (websockets); both are
+# Python, so their rows measure the clients against a slower server than nginx.
 ALL_CONFIGS=(
     "small-h1-c1    small h1  1     5000  rps"
     "small-h1-c16   small h1  16    20000 rps"
@@ -31,6 +33,8 @@ ALL_CONFIGS=(
     "small-h2c-c16  small h2c 16    20000 rps"
     "small-h2c-c128 small h2c 128   20000 rps"
     "small-h2-c16   small h2  16    20000 rps"
+    "small-h3-c16   hello h3  16    5000  rps"
+    "ws-echo-c16    echo  ws  16    50000 msgps"
     "big-h1-c4      big   h1  4     400   mibps"
     "inflight-h1    slow  h1  -     -     kib_per_inflight"
 )
@@ -105,11 +109,15 @@ done
 # --- 4. Servers, stopped on exit -------------------------------------------------------------
 run_pid=""
 slow_pid=""
+h3_pid=""
+ws_pid=""
 cleanup() {
     set +e  # a kill or wait that fails must not end the cleanup early
     trap '' INT TERM
     if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null; fi
-    if [ -n "$slow_pid" ]; then kill "$slow_pid" 2>/dev/null; wait "$slow_pid" 2>/dev/null; fi
+    for pid in "$slow_pid" "$h3_pid" "$ws_pid"; do
+        if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+    done
     if declare -F loopback_nginx_stop >/dev/null; then loopback_nginx_stop; fi
 }
 trap cleanup EXIT
@@ -130,21 +138,42 @@ if [ ! -s "$NGINX_PREFIX/slow.port" ]; then
 fi
 SLOW="$(cat "$NGINX_PREFIX/slow.port")"
 
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+servers="$here/../Tests/Servers"
+needs() { [[ " $CONFIGS " == *" $1 "* ]]; }
+if needs small-h3-c16; then
+    H3="$(free_port)"
+    python3 "$servers/h3_server.py" --port "$H3" --cert "$NGINX_CERT" --key "$NGINX_PREFIX/key.pem" \
+        > "$NGINX_PREFIX/logs/h3.log" 2>&1 &
+    h3_pid=$!
+    for _ in $(seq 600); do grep -q "h3_server ready" "$NGINX_PREFIX/logs/h3.log" && break; kill -0 "$h3_pid" 2>/dev/null || break; sleep 0.05; done
+    grep -q "h3_server ready" "$NGINX_PREFIX/logs/h3.log" || { say "h3_server.py did not start (make deps-python installs hypercorn and aioquic):"; cat "$NGINX_PREFIX/logs/h3.log" >&2; exit 1; }
+fi
+if needs ws-echo-c16; then
+    WS="$(free_port)"
+    python3 "$servers/ws_server.py" --port "$WS" > "$NGINX_PREFIX/logs/ws.log" 2>&1 &
+    ws_pid=$!
+    for _ in $(seq 400); do (exec 3<>"/dev/tcp/127.0.0.1/$WS") 2>/dev/null && break; kill -0 "$ws_pid" 2>/dev/null || break; sleep 0.05; done
+    (exec 3<>"/dev/tcp/127.0.0.1/$WS") 2>/dev/null || { say "ws_server.py did not start (make deps-python installs websockets):"; cat "$NGINX_PREFIX/logs/ws.log" >&2; exit 1; }
+fi
+
 url_for() {  # endpoint proto -> URL
     case "$1:$2" in
         slow:h1) echo "http://127.0.0.1:$SLOW/slow" ;;
         *:h1) echo "http://127.0.0.1:$H1/$1" ;;
         *:h2c) echo "http://127.0.0.1:$H2C/$1" ;;
         *:h2) echo "https://127.0.0.1:$H2/$1" ;;
+        *:h3) echo "https://127.0.0.1:$H3/$1" ;;
+        *:ws) echo "ws://127.0.0.1:$WS/$1" ;;
     esac
 }
 
 applies() {  # client config proto -> whether the client runs that configuration
     case "$1" in
         wrk) [ "$3" = h1 ] && [[ "$2" != inflight-* ]] ;;
-        h2load) [ "$3" != h1 ] && [[ "$2" != inflight-* ]] ;;
+        h2load) [ "$3" = h2c ] || [ "$3" = h2 ] ;;
         # Two loops only pay with two origins: the cleartext /small runs, over four loopback addresses.
-        curlew-2loops) [ "$3" != h2 ] && [[ "$2" == small-* ]] ;;
+        curlew-2loops) [ "$3" = h1 ] || [ "$3" = h2c ] && [[ "$2" == small-* ]] ;;
         *) true ;;
     esac
 }

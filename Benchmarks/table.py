@@ -22,6 +22,7 @@ import sys
 BASELINE = "c-baseline"
 METRICS = {
     "rps": ("requests/s", "req/s"),
+    "msgps": ("WebSocket echoes/s", "msg/s"),
     "mibps": ("MiB/s", "MiB/s"),
     "kib_per_inflight": ("KiB per in-flight request", "KiB/req"),
 }
@@ -53,6 +54,8 @@ def metric_value(fields):
         if rss < 0 or base < 0 or not c > 0:
             return math.nan
         return (rss - base) / c
+    if metric == "msgps":  # a WebSocket client's rps= counts echoed messages
+        return number(fields.get("rps"))
     return number(fields.get(metric))
 
 
@@ -79,7 +82,7 @@ def finite(values):
 def fmt(value, metric=None):
     if value is None or math.isnan(value):
         return "–"
-    if metric == "rps":
+    if metric in ("rps", "msgps"):
         return "%.0f" % value
     if metric == "kib_per_inflight":
         return "%.2f" % value

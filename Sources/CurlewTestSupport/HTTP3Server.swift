@@ -60,9 +60,11 @@ public final class HTTP3Server: Sendable {
         )
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if log.contains("h3_server ready") { return }
-            guard process.isRunning else { throw TestServerError("h3_server.py exited during start-up:\n\(log)") }
+            if Loopback.file(logPath, contains: "h3_server ready") { return }
+            guard process.isRunning else {
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                throw TestServerError("h3_server.py exited during start-up:\n\(log)")
+            }
             usleep(20_000)
         }
         process.stop()

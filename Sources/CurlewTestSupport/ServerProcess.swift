@@ -137,6 +137,23 @@ enum Loopback {
         throw TestServerError("\(name) is not installed: run `make test`, which installs the test servers")
     }
 
+    /// Whether the file at `path` holds `text`, read with POSIX calls: Foundation's
+    /// `String(contentsOfFile:)` leaks its buffer here (LeakSanitizer reports each call), which
+    /// a poll loop would repeat many times.
+    static func file(_ path: String, contains text: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self).contains(text)
+    }
+
     /// A new empty temporary folder.
     static func temporaryFolder(_ prefix: String) throws -> String {
         var template = Array("\(NSTemporaryDirectory())/\(prefix)-XXXXXX".utf8CString)

@@ -20,6 +20,9 @@ let arguments = BenchmarkArguments.parse(program: "AHCClient")
 if arguments.protocolName == "h2c" {
     unsupported(client: "ahc", protocolName: "h2c", because: "async-http-client speaks only HTTP/1.1 over plain http (no h2c)")
 }
+if arguments.protocolName == "h3" || arguments.protocolName == "ws" {
+    unsupported(client: "ahc", protocolName: arguments.protocolName, because: "async-http-client 1.37.0 has no HTTP/3 and no WebSocket client")
+}
 if arguments.protocolName == "h2", !arguments.url.lowercased().hasPrefix("https://") {
     FileHandle.standardError.write(Data("AHCClient: h2 needs an https URL (HTTP/2 through ALPN)\n".utf8))
     exit(2)

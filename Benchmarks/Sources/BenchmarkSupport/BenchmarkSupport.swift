@@ -5,14 +5,14 @@
 import Foundation
 import Synchronization
 
-/// `PROGRAM URL N C h1|h2c|h2 [EXTRA]`.
+/// `PROGRAM URL N C h1|h2c|h2|h3|ws [EXTRA]`: `ws` is N WebSocket echoes over C sockets.
 public struct BenchmarkArguments: Sendable {
     public let url: String
     /// N: requests in all.
     public let total: Int
     /// C: requests in flight at once.
     public let concurrency: Int
-    /// `h1`, `h2c` or `h2`.
+    /// `h1`, `h2c`, `h2`, `h3` (HTTP/3 only) or `ws` (WebSocket echoes).
     public let protocolName: String
     /// The optional 5th argument (CurlewClient's loop threads), for programs that take one.
     public let extra: Int?
@@ -23,8 +23,8 @@ public struct BenchmarkArguments: Sendable {
         let arguments = CommandLine.arguments
         let maxCount = extraName == nil ? 5 : 6
         guard (5...maxCount).contains(arguments.count), let total = Int(arguments[2]), let concurrency = Int(arguments[3]),
-              total > 0, concurrency > 0, ["h1", "h2c", "h2"].contains(arguments[4]) else {
-            FileHandle.standardError.write(Data("usage: \(program) URL N C h1|h2c|h2\(extraName.map { " [\($0)]" } ?? "")\n".utf8))
+              total > 0, concurrency > 0, ["h1", "h2c", "h2", "h3", "ws"].contains(arguments[4]) else {
+            FileHandle.standardError.write(Data("usage: \(program) URL N C h1|h2c|h2|h3|ws\(extraName.map { " [\($0)]" } ?? "")\n".utf8))
             exit(2)
         }
         var extra: Int?

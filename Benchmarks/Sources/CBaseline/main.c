@@ -1,5 +1,5 @@
 /*
- * c-baseline URL N C h1|h2c|h2|h3
+ * c-baseline URL N C h1|h2c|h2|h3|ws (ws: see websocket.c)
  *
  * The raw-C upper bound for the Curlew benchmarks: the same engine as Curlew (one libev loop
  * with the epoll backend driving one libcurl multi handle through the socket interface, one
@@ -28,6 +28,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include "support.h"
 
 enum proto { PROTO_H1, PROTO_H2C, PROTO_H2, PROTO_H3 };
 
@@ -60,53 +62,6 @@ static int reported_failure;
 static enum h2c_state h2c = H2C_CLOSED;
 static struct slot **waiting;    /* h2c: slots idle until the connection is open */
 static long waiting_count;
-
-static void die(const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *format, ...) {
-    va_list arguments;
-    va_start(arguments, format);
-    fputs("c-baseline: ", stderr);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-    exit(1);
-}
-
-#define CHECK_EASY(call) do { \
-        CURLcode check_code_ = (call); \
-        if (check_code_ != CURLE_OK) die("%s: %s", #call, curl_easy_strerror(check_code_)); \
-    } while (0)
-#define CHECK_MULTI(call) do { \
-        CURLMcode check_code_ = (call); \
-        if (check_code_ != CURLM_OK) die("%s: %s", #call, curl_multi_strerror(check_code_)); \
-    } while (0)
-#define CHECK_SHARE(call) do { \
-        CURLSHcode check_code_ = (call); \
-        if (check_code_ != CURLSHE_OK) die("%s: %s", #call, curl_share_strerror(check_code_)); \
-    } while (0)
-
-static double now(void) {
-    struct timespec time;
-    clock_gettime(CLOCK_MONOTONIC, &time);
-    return (double)time.tv_sec + (double)time.tv_nsec / 1e9;
-}
-
-/* A field of /proc/self/status in KiB (VmRSS now, VmHWM the peak), -1 if unreadable. */
-static int status_kib(const char *field) {
-    FILE *file = fopen("/proc/self/status", "r");
-    if (!file) return -1;
-    char line[256];
-    size_t length = strlen(field);
-    int value = -1;
-    while (fgets(line, sizeof line, file)) {
-        if (strncmp(line, field, length) == 0 && line[length] == ':') {
-            value = atoi(line + length + 1);
-            break;
-        }
-    }
-    fclose(file);
-    return value;
-}
 
 static size_t on_body(char *data, size_t size, size_t count, void *user) {
     (void)data;
@@ -256,35 +211,22 @@ static int on_curl_timer(CURLM *multi_handle, long timeout_ms, void *user) {
 
 /* ---- setup ---- */
 
-static int parse_positive(const char *text, long maximum, long *value) {
-    char *end;
-    errno = 0;
-    long parsed = strtol(text, &end, 10);
-    if (errno || end == text || *end || parsed <= 0 || parsed > maximum) return 0;
-    *value = parsed;
-    return 1;
-}
 
-static int compare_doubles(const void *left, const void *right) {
-    double a = *(const double *)left, b = *(const double *)right;
-    return (a > b) - (a < b);
-}
 
-static double percentile_ms(const double *sorted, long count, double p) {
-    if (count == 0) return 0;
-    long index = (long)((double)count * p);  /* floor: both are non-negative */
-    if (index > count - 1) index = count - 1;
-    return sorted[index] * 1000.0;
-}
 
 int main(int argc, char **argv) {
     if (argc != 5 || !parse_positive(argv[2], INT_MAX, &total) || !parse_positive(argv[3], 1000000, &concurrency)
-        || (strcmp(argv[4], "h1") && strcmp(argv[4], "h2c") && strcmp(argv[4], "h2") && strcmp(argv[4], "h3"))) {
-        fprintf(stderr, "usage: c-baseline URL N C h1|h2c|h2|h3\n");
+        || (strcmp(argv[4], "h1") && strcmp(argv[4], "h2c") && strcmp(argv[4], "h2") && strcmp(argv[4], "h3") && strcmp(argv[4], "ws"))) {
+        fprintf(stderr, "usage: c-baseline URL N C h1|h2c|h2|h3|ws\n");
         return 2;
     }
     const char *url = argv[1];
     proto_name = argv[4];
+    if (!strcmp(proto_name, "ws")) {
+        raise_file_limit();
+        signal(SIGPIPE, SIG_IGN);
+        return websocket_main(url, total, concurrency);
+    }
     proto = !strcmp(proto_name, "h1") ? PROTO_H1 : !strcmp(proto_name, "h2c") ? PROTO_H2C
           : !strcmp(proto_name, "h2") ? PROTO_H2 : PROTO_H3;
     if (proto == PROTO_H3 && !(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP3)) {
@@ -295,12 +237,7 @@ int main(int argc, char **argv) {
     const char *cafile = getenv("BENCH_CAFILE");
 
     /* One socket per request at most (HTTP/1.1 with C in flight), plus the process's own. */
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
-            fprintf(stderr, "c-baseline: cannot raise RLIMIT_NOFILE: %s\n", strerror(errno));
-    }
+    raise_file_limit();
     signal(SIGPIPE, SIG_IGN);  /* libcurl with GnuTLS does not keep SIGPIPE away */
 
     CHECK_EASY(curl_global_init(CURL_GLOBAL_DEFAULT));

@@ -1,5 +1,7 @@
-// `CurlewClient URL N C h1|h2c|h2 [LOOPS]`: N requests at concurrency C with Curlew's
-// HTTPClient, C tasks in a task group each awaiting requests and reading the whole body.
+// `CurlewClient URL N C h1|h2c|h2|h3|ws [LOOPS]`: N requests at concurrency C with Curlew's
+// HTTPClient, C tasks in a task group each awaiting requests and reading the whole body; h3 is
+// HTTP/3 only; ws is N echoes of a 64-byte text message over C WebSockets opened before the
+// clock starts, each task sending on its own socket and awaiting the echo.
 // Prints the matrix's one line (see Benchmarks/README.md). BENCH_CAFILE names the PEM to trust
 // for https; CURLEW_BENCH_TRACE=1 also prints every request slower than 5 ms with libcurl's
 // own timings. CURLEW_EXECUTOR=loop runs the tasks on the client's loop thread
@@ -26,8 +28,16 @@ configuration.tls.caFile = environment["BENCH_CAFILE"]
 configuration.maxConnectionsPerHost = arguments.protocolName == "h1" ? arguments.concurrency : 4
 configuration.maxIdleConnections = max(configuration.maxIdleConnections, arguments.concurrency)
 configuration.loopCount = loops
-configuration.httpVersion = arguments.protocolName == "h1" ? .http1Only : .http2PriorKnowledge
+switch arguments.protocolName {
+case "h1", "ws": configuration.httpVersion = .http1Only
+case "h3": configuration.httpVersion = .http3Only
+default: configuration.httpVersion = .http2PriorKnowledge
+}
 let client = try HTTPClient(configuration: configuration)
+if arguments.protocolName == "ws" {
+    await echoLoad(client, arguments)
+    exit(0)
+}
 
 /// One URL per loop: the given one, and the same with other loopback addresses whose origins
 /// land on the other loops.

@@ -32,6 +32,10 @@ guard let url = URL(string: arguments.url) else {
     FileHandle.standardError.write(Data("URLSessionClient: not a URL: \(arguments.url)\n".utf8))
     exit(2)
 }
+if arguments.protocolName == "h3" || arguments.protocolName == "ws" {
+    unsupported(client: "urlsession", protocolName: arguments.protocolName,
+                because: "not measured: URLSession on Linux has no HTTP/3, and its WebSocket task is left out of the matrix")
+}
 if arguments.protocolName == "h2c" {
     unsupported(client: "urlsession", protocolName: "h2c",
                 because: "URLSession leaves libcurl's HTTP version at its default: HTTP/1.1 over plain http, no h2c")
