@@ -238,6 +238,29 @@ struct WebSocketTests {
         await client.shutdown()
     }
 
+    @Test("WebSockets do not count against the HTTP connection limits, and HTTP requests beside them go on")
+    func beyondConnectionLimits() async throws {
+        let client = try client {
+            $0.maxConnectionsPerHost = 2
+            $0.maxConnections = 2
+        }
+        guard await webSocketBuiltIn(client) else { return }
+        let sockets = try await withThrowingTaskGroup(of: WebSocket.self) { group in
+            for _ in 0..<6 { group.addTask { try await client.webSocket(server.url("/echo")) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for (index, socket) in sockets.enumerated() {
+            var messages = socket.messages.makeAsyncIterator()
+            try await socket.send(.text("socket \(index)"))
+            #expect(try await messages.next() == .text("socket \(index)"))
+        }
+        // An HTTP request to the same host and port, beside six open sockets.
+        let http = try await client.get(server.url("/echo").replacingOccurrences(of: "ws://", with: "http://"))
+        #expect(http.status.code == 426 || http.status.code == 400 || http.status.code == 404)
+        for socket in sockets { try await socket.close() }
+        await client.shutdown()
+    }
+
     @Test("shutdown closes open sockets with 1001; a cancelled reader closes its socket")
     func shutdownAndCancellation() async throws {
         let client = try client()

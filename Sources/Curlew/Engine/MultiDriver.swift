@@ -2,15 +2,15 @@ internal import HTTPTypes
 internal import LibCurl
 internal import Logging
 
-/// Serves one `CurlMulti` from a libev loop, through the socket interface: the socket function
-/// keeps one ``EvIO`` per socket, the timer function one re-armed ``EvTimer``, and both kinds
-/// of event call `socketAction` and then drain `infoRead`. Confined to its loop's thread: the
-/// loop hands it commands, libev its events, and each entry point checks the thread in debug
-/// builds.
+/// Runs one loop's HTTP transfers on a ``MultiPump`` (a `CurlMulti` on the socket interface)
+/// and its WebSockets on a ``WebSocketHost``: starts, cancels and resumes transfers, completes
+/// them, and shuts down. Confined to its loop's thread: the loop hands it commands, libev its
+/// events, and each entry point checks the thread in debug builds.
 final class MultiDriver: LoopDriver {
     private let ev: EvLoop
     private let thread: LoopThread
-    private var multi: CurlMulti
+    private var pump: MultiPump!
+    private var multi: CurlMulti { pump.multi }
     private let share: CurlShare
     private let configuration: HTTPClientConfiguration
     /// Continuations produced by libcurl's callbacks, resumed when each entry point ends.
@@ -18,16 +18,13 @@ final class MultiDriver: LoopDriver {
     private let pool: EasyPool
     /// The curl #10634 workaround, below libcurl 8.0 only.
     private var h2c: H2CPriming<Transfer>?
-    private var timer: EvTimer?
     private var graceTimer: EvTimer?
     private var byEasy: [ObjectIdentifier: LoopTransfer] = [:]
     private var byTransfer: [ObjectIdentifier: LoopTransfer] = [:]
-    /// One watcher per socket of the multi.
-    private var sockets: SocketWatchers?
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
     private var tornDown = false
-    /// The loop's WebSockets, whose handles stay in `multi` while they are open.
+    /// The loop's WebSockets, on a multi of their own.
     private var webSockets: WebSocketHost!
 
     init(context: LoopContext, share: CurlShare, configuration: HTTPClientConfiguration) throws {
@@ -40,96 +37,35 @@ final class MultiDriver: LoopDriver {
         if CurlVersion.current.versionNumber < 0x08_00_00 {
             h2c = H2CPriming(maxConcurrentStreams: configuration.maxConcurrentStreams)
         }
-        multi = try CurlMulti()
-        timer = EvTimer(loop: ev) { [unowned self] in self.event(CurlMulti.socketTimeout, []) }
         graceTimer = EvTimer(loop: ev) { [unowned self] in self.graceExpired() }
-        webSockets = WebSocketHost(ev: ev) { [unowned self] easy in self.webSocketEnded(easy) }
-        try configure(multi)
-    }
-
-    private func configure(_ multi: CurlMulti) throws {
-        try multi.setopt(.maxHostConnections, configuration.maxConnectionsPerHost)
-        try multi.setopt(.maxTotalConnections, configuration.maxConnections)
-        try multi.setopt(.maxConcurrentStreams, configuration.maxConcurrentStreams)
-        try multi.setopt(.maxConnects, configuration.maxIdleConnections)
-        let sockets = SocketWatchers(loop: ev, multi: multi) { [unowned self] socket, events in self.socketReady(socket, events) }
-        self.sockets = sockets
-        try multi.setopt(.socketFunction) { what, socket, _, socketData in
-            sockets.changed(what, socket: socket, watcher: socketData as? EvIO)
+        let configuration = configuration
+        pump = try MultiPump(ev: ev, thread: thread) { multi in
+            try multi.setopt(.maxHostConnections, configuration.maxConnectionsPerHost)
+            try multi.setopt(.maxTotalConnections, configuration.maxConnections)
+            try multi.setopt(.maxConcurrentStreams, configuration.maxConcurrentStreams)
+            try multi.setopt(.maxConnects, configuration.maxIdleConnections)
         }
-        try multi.setopt(.timerFunction) { [unowned self] timeoutMS in
-            self.timerChanged(timeoutMS)
-        }
-    }
-
-    // MARK: - libcurl's timer function (its socket function is `sockets`)
-
-    private func timerChanged(_ timeoutMS: Int) {
-        // Never socketAction from here (7.88.1 answers CURLM_RECURSIVE_API_CALL): arm the timer.
-        guard timeoutMS >= 0 else {
-            timer?.stop()
-            return
-        }
-        timer?.arm(after: Double(timeoutMS) / 1000)
+        pump.onDone = { [unowned self] easy, code, message in self.transferDone(easy, code, message) }
+        pump.afterEvent = { [unowned self] in self.resumptions.run() }
+        pump.onFailure = { [unowned self] error in self.multiFailed(error) }
+        webSockets = try WebSocketHost(ev: ev, thread: thread) { [unowned self] in self.webSocketEnded() }
     }
 
     // MARK: - Events
 
-    private func socketReady(_ socket: Int32, _ events: EvEvents) {
-        var mask: CurlSelect = []
-        if events.contains(.read) { mask.insert(.in) }
-        if events.contains(.write) { mask.insert(.out) }
-        if events.contains(.error) { mask.insert(.err) }
-        event(socket, mask)
-    }
-
-    /// An event from libev: let libcurl act on it, then hand over what it produced.
-    private func event(_ socket: Int32, _ mask: CurlSelect) {
-        thread.assertCurrent("MultiDriver")
-        socketAction(socket, mask)
-        resumptions.run()
-    }
-
-    private func socketAction(_ socket: Int32, _ mask: CurlSelect) {
-        do {
-            _ = try multi.socketAction(socket, events: mask)
-        } catch {
-            multiFailed(error)
-            return
-        }
-        drainCompletions()
-    }
-
-    /// `socket_action` failed: the multi is unusable. Fail every transfer and start a new one.
+    /// `socket_action` failed: the multi is unusable. Every transfer fails; the pump then makes
+    /// a new multi (and if it cannot, new work is refused until shutdown).
     private func multiFailed(_ error: any Error) {
         let failure = HTTPClientError(.other, "the transfer engine failed", detail: "\(error)")
         for transfer in Array(byEasy.values) { complete(transfer, error: failure) }
-        webSockets.endAll(failure)
-        try? multi.close()
-        sockets?.multiClosed()
-        timer?.stop()
-        do {
-            let fresh = try CurlMulti()
-            try configure(fresh)
-            multi = fresh
-        } catch {
-            // Without a multi nothing can run: refuse new work until shutdown.
-            accepting = false
-        }
     }
 
-    private func drainCompletions() {
-        while let result = try? multi.infoRead(), !(result.succeeded.isEmpty && result.failed.isEmpty) {
-            for easy in result.succeeded {
-                if webSockets.completed(easy, code: nil, detail: "") { continue }
-                if let transfer = byEasy[ObjectIdentifier(easy)] { complete(transfer, error: nil) }
-            }
-            for (easy, code, message) in result.failed {
-                if webSockets.completed(easy, code: code, detail: message) { continue }
-                if let transfer = byEasy[ObjectIdentifier(easy)] {
-                    complete(transfer, error: transfer.failure ?? HTTPClientError(curl: code, detail: message))
-                }
-            }
+    private func transferDone(_ easy: CurlEasy, _ code: CurlCode?, _ message: String) {
+        guard let transfer = byEasy[ObjectIdentifier(easy)] else { return }
+        if let code {
+            complete(transfer, error: transfer.failure ?? HTTPClientError(curl: code, detail: message))
+        } else {
+            complete(transfer, error: nil)
         }
     }
 
@@ -151,10 +87,10 @@ final class MultiDriver: LoopDriver {
                 resume(transfer, receive: false)
                 kick = true
             case .webSocket(let command):
-                if webSockets.run(command, multi: multi, share: share, accepting: accepting) { kick = true }
+                webSockets.run(command, share: share, accepting: accepting && pump.isUsable)
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
             case .inspect(let report):
-                report(LoopStatistics(transfers: byEasy.count, watchedSockets: sockets?.count ?? 0, pooledHandles: pool.count,
+                report(LoopStatistics(transfers: byEasy.count, watchedSockets: pump.watchedSockets, pooledHandles: pool.count,
                                       h2cPrimers: h2c?.primers ?? 0, webSockets: webSockets.count))
             }
         }
@@ -162,15 +98,15 @@ final class MultiDriver: LoopDriver {
         // reports only changes of its earliest timeout, and an unpaused upload with an idle
         // socket was seen to wait for its deadline otherwise.
         if kick && !tornDown {
-            socketAction(CurlMulti.socketTimeout, [])
+            pump.kick()
         } else {
-            drainCompletions()
+            pump.drainCompletions()
         }
         resumptions.run()
     }
 
     private func start(_ transfer: Transfer) {
-        guard accepting else { return transfer.finish(.shutdown, metrics: nil, resumptions) }
+        guard accepting, pump.isUsable else { return transfer.finish(.shutdown, metrics: nil, resumptions) }
         guard transfer.start() == .start else { return transfer.finish(transfer.cancelReason, metrics: nil, resumptions) }
         launch(transfer)
     }
@@ -277,9 +213,8 @@ final class MultiDriver: LoopDriver {
         if !accepting && byEasy.isEmpty && webSockets.count == 0 { tearDown() }
     }
 
-    /// A WebSocket ended: its handle leaves the multi (closing its connection).
-    private func webSocketEnded(_ easy: CurlEasy) {
-        try? easy.close()
+    /// A WebSocket ended: shutdown may be able to finish.
+    private func webSocketEnded() {
         if !accepting && byEasy.isEmpty && webSockets.count == 0 { tearDown() }
     }
 
@@ -313,10 +248,8 @@ final class MultiDriver: LoopDriver {
         webSockets.endAll(.shutdown)
         for transfer in h2c?.removeAllWaiting() ?? [] { transfer.finish(.shutdown, metrics: nil, resumptions) }
         pool.closeAll()
-        try? multi.close()
-        sockets?.multiClosed()
-        sockets = nil  // the watchers go while their loop exists
-        timer = nil
+        webSockets.close()
+        pump.close()
         graceTimer = nil
         ev.breakAll()
     }

@@ -11,61 +11,67 @@ enum WebSocketCommand: Sendable {
     case resumeReceive(WebSocketChannel)
 }
 
-/// The WebSockets of one loop: opened on the driver's multi, each then served by its own
-/// ``LoopWebSocket``. One receive buffer serves them all (the loop runs one at a time), so an
-/// idle socket costs no buffer of its own. Loop-confined; owned by the ``MultiDriver``.
+/// The WebSockets of one loop: each upgraded on a multi of their own (a ``MultiPump`` with no
+/// connection limits: a WebSocket holds its connection for its life, and another transfer's
+/// pool housekeeping must not close it), then served by its own ``LoopWebSocket``. One receive
+/// buffer serves them all (the loop runs one at a time), so an idle socket costs no buffer of
+/// its own. Loop-confined; owned by the ``MultiDriver``.
 final class WebSocketHost {
     let ev: EvLoop
     /// 64 KiB for `curl_ws_recv`, shared by every socket of the loop.
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    private var pump: MultiPump!
     private var byChannel: [ObjectIdentifier: LoopWebSocket] = [:]
     private var byEasy: [ObjectIdentifier: LoopWebSocket] = [:]
-    /// Removes an ended socket's easy handle from the multi (the driver's, which may change).
-    private let release: (CurlEasy) -> Void
+    /// Tells the driver a socket ended (shutdown may finish).
+    private let onEnded: () -> Void
 
-    init(ev: EvLoop, release: @escaping (CurlEasy) -> Void) {
+    init(ev: EvLoop, thread: LoopThread, onEnded: @escaping () -> Void) throws {
         self.ev = ev
-        self.release = release
+        self.onEnded = onEnded
+        pump = try MultiPump(ev: ev, thread: thread) { _ in }  // libcurl's defaults: no limits
+        pump.onDone = { [unowned self] easy, code, message in
+            self.byEasy[ObjectIdentifier(easy)]?.connectFinished(code, detail: message)
+        }
+        pump.onFailure = { [unowned self] error in
+            self.endAll(HTTPClientError(.other, "the WebSocket engine failed", detail: "\(error)"))
+        }
     }
 
     deinit { scratch.deallocate() }
 
     var count: Int { byChannel.count }
 
-    /// Runs one command; whether libcurl has new work (a handle was added).
-    func run(_ command: WebSocketCommand, multi: CurlMulti, share: CurlShare, accepting: Bool) -> Bool {
+    /// Runs one command.
+    func run(_ command: WebSocketCommand, share: CurlShare, accepting: Bool) {
         switch command {
         case .open(let channel, let request, let offered, let handshake):
-            guard accepting else {
-                channel.resume(handshake, with: .failure(HTTPClientError.shutdown))
-                return false
+            guard accepting, pump.isUsable else {
+                return channel.resume(handshake, with: .failure(HTTPClientError.shutdown))
             }
             if case .failed(let error)? = channel.end {
-                channel.resume(handshake, with: .failure(error))  // cancelled before it began
-                return false
+                return channel.resume(handshake, with: .failure(error))  // cancelled before it began
             }
-            return open(channel, request, offered: offered, handshake: handshake, multi: multi, share: share)
+            if open(channel, request, offered: offered, handshake: handshake, share: share) { pump.kick() }
         case .send(let channel, let frame, let done):
             guard let socket = byChannel[ObjectIdentifier(channel)] else {
-                channel.resume(done, with: .failure(HTTPClientError(.webSocketClosed, "the WebSocket is closed")))
-                return false
+                return channel.resume(done, with: .failure(HTTPClientError(.webSocketClosed, "the WebSocket is closed")))
             }
             socket.send(frame, done: done)
         case .close(let channel, let close, let done):
             guard let socket = byChannel[ObjectIdentifier(channel)] else {
                 done.map { channel.resume($0, with: .success(())) }
-                return false
+                return
             }
             socket.close(close, done: done)
         case .resumeReceive(let channel):
             byChannel[ObjectIdentifier(channel)]?.resumeReceive()
         }
-        return false
     }
 
     private func open(
         _ channel: WebSocketChannel, _ request: TransferRequest, offered: [String],
-        handshake: UnsafeContinuation<WebSocketHandshake, any Error>, multi: CurlMulti, share: CurlShare
+        handshake: UnsafeContinuation<WebSocketHandshake, any Error>, share: CurlShare
     ) -> Bool {
         let easy: CurlEasy
         do {
@@ -80,7 +86,7 @@ final class WebSocketHost {
             try EasyConfigurator.configureWebSocket(easy, for: request, share: share) { [unowned socket] line in
                 socket.headerLine(line)
             }
-            try multi.add(easy)
+            try pump.multi.add(easy)
         } catch {
             try? easy.close()
             channel.resume(handshake, with: .failure((error as? HTTPClientError) ?? HTTPClientError(.invalidRequest, "the WebSocket could not be set up", detail: "\(error)")))
@@ -91,18 +97,13 @@ final class WebSocketHost {
         return true
     }
 
-    /// The multi reported `easy` done; whether it was one of these sockets' handles.
-    func completed(_ easy: CurlEasy, code: CurlCode?, detail: String) -> Bool {
-        guard let socket = byEasy[ObjectIdentifier(easy)] else { return false }
-        socket.connectFinished(code, detail: detail)
-        return true
-    }
-
-    /// A socket ended: forget it and close its handle (and so its connection).
+    /// A socket ended: forget it and close its handle, which leaves the multi and closes the
+    /// connection (its close frame, if any, went before).
     func ended(_ socket: LoopWebSocket) {
         byChannel[ObjectIdentifier(socket.channel)] = nil
         byEasy[ObjectIdentifier(socket.easy)] = nil
-        release(socket.easy)
+        try? socket.easy.close()
+        onEnded()
     }
 
     /// Shutdown begins: open sockets get a close (1001, going away); upgrades in progress fail.
@@ -130,4 +131,7 @@ final class WebSocketHost {
     func endAll(_ error: HTTPClientError) {
         for socket in Array(byChannel.values) { socket.terminate(.failed(error)) }
     }
+
+    /// Closes the multi, after ``endAll(_:)``, while the loop exists.
+    func close() { pump.close() }
 }
