@@ -21,7 +21,7 @@ final class EchoSlot: @unchecked Sendable {
 
 /// `ws` mode: opens C sockets, then N echoes through them, and prints the matrix's line
 /// (`rps` counts echoes per second).
-func echoLoad(_ client: HTTPClient, _ arguments: BenchmarkArguments) async {
+func echoLoad(_ client: HTTPClient, _ arguments: BenchmarkArguments, name: String, onLoop: Bool) async {
     let count = min(arguments.concurrency, arguments.total)
     let opened: [WebSocket]
     do {
@@ -36,7 +36,7 @@ func echoLoad(_ client: HTTPClient, _ arguments: BenchmarkArguments) async {
         exit(1)
     }
     let slots = opened.map(EchoSlot.init)
-    let result = await runLoad(arguments) { worker in
+    let result = await runLoad(arguments, executor: { _ in onLoop ? client.taskExecutor : nil }) { worker in
         let slot = slots[worker]
         do {
             try await slot.socket.send(.text(echoMessage))
@@ -49,5 +49,5 @@ func echoLoad(_ client: HTTPClient, _ arguments: BenchmarkArguments) async {
     for socket in opened { try? await socket.close() }
     await client.shutdown()
     result.reportFailures(program: "CurlewClient")
-    print(result.line(client: "curlew", arguments))
+    print(result.line(client: name, arguments))
 }

@@ -35,7 +35,7 @@ default: configuration.httpVersion = .http2PriorKnowledge
 }
 let client = try HTTPClient(configuration: configuration)
 if arguments.protocolName == "ws" {
-    await echoLoad(client, arguments)
+    await echoLoad(client, arguments, name: onLoop ? "curlew-loop" : "curlew", onLoop: onLoop)
     exit(0)
 }
 
