@@ -33,7 +33,7 @@ let package = Package(
         // `curlew-client URL N C PROTOCOL`: N requests at concurrency C with HTTPClient.
         .executableTarget(
             name: "CurlewClient",
-            dependencies: ["BenchmarkSupport", .product(name: "Curlew", package: "Curlew")],
+            dependencies: ["BenchmarkSupport", .product(name: "Curlew", package: "Curlew"), .product(name: "LibCurl", package: "Curlew")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // What the Swift clients share: arguments, the load and its one line.

@@ -12,6 +12,7 @@
 import BenchmarkSupport
 import Curlew
 import Foundation
+import LibCurl
 
 let arguments = BenchmarkArguments.parse(program: "CurlewClient", extraName: "LOOPS")
 let loops = arguments.extra ?? 1
@@ -28,6 +29,9 @@ configuration.tls.caFile = environment["BENCH_CAFILE"]
 configuration.maxConnectionsPerHost = arguments.protocolName == "h1" ? arguments.concurrency : 4
 configuration.maxIdleConnections = max(configuration.maxIdleConnections, arguments.concurrency)
 configuration.loopCount = loops
+if arguments.protocolName == "h3" && !CurlVersion.current.supportsHTTP3 {
+    unsupported(client: onLoop ? "curlew-loop" : "curlew", protocolName: "h3", because: "libcurl \(CurlVersion.current.version) has no HTTP/3")
+}
 switch arguments.protocolName {
 case "h1", "ws": configuration.httpVersion = .http1Only
 case "h3": configuration.httpVersion = .http3Only
