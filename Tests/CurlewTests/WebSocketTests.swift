@@ -90,6 +90,35 @@ struct WebSocketTests {
         await client.shutdown()
     }
 
+    @Test("a text message that is not UTF-8 fails the reader with protocolError and closes the socket")
+    func invalidText() async throws {
+        let client = try client()
+        guard await webSocketBuiltIn(client) else { return }
+        let socket = try await client.webSocket(server.url("/bad-utf8"))
+        let error = await httpError { for try await _ in socket.messages {} }
+        #expect(error?.kind == .protocolError)
+        let late = await httpError { try await socket.send(.text("late")) }
+        #expect(late?.kind == .webSocketClosed)
+        await client.shutdown()
+    }
+
+    @Test("a socket dropped without close() is closed by its loop")
+    func droppedSocket() async throws {
+        let client = try client()
+        guard await webSocketBuiltIn(client) else { return }
+        do {
+            let socket = try await client.webSocket(server.url("/echo"))
+            try await socket.send(.text("then dropped"))
+        }
+        #expect(await client.statistics().webSockets <= 1)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while await client.statistics().webSockets > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(await client.statistics().webSockets == 0)
+        await client.shutdown()
+    }
+
     @Test("a ping from the server is answered with its payload")
     func serverPing() async throws {
         let client = try client()

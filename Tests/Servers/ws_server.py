@@ -27,6 +27,9 @@ Paths:
                               announcing 1000 payload bytes (82 7E 03 E8) and 10 of them
                               (00..09); then the TCP connection is aborted (transport.abort():
                               FIN, no close frame, no TLS close_notify).
+  /bad-utf8                   after the handshake, a raw text frame whose payload is not UTF-8
+                              (81 02 C3 28), then waits for the client's close (10 s at most)
+                              and logs its code to stderr as `bad-utf8 close code N`.
   /subprotocol                selects `chat.v2` when the client offers it (among others);
                               a client offering no `chat.v2` (or none at all) gets a 400 and no
                               upgrade; then /echo.
@@ -183,6 +186,15 @@ async def abrupt(connection):
     await connection.wait_closed()
 
 
+async def bad_utf8(connection):
+    connection.transport.write(b"\x81\x02\xc3\x28")
+    try:
+        await asyncio.wait_for(connection.wait_closed(), 10)
+    except asyncio.TimeoutError:
+        pass
+    logging.warning("bad-utf8 close code %s", connection.close_code)
+
+
 async def ping(connection):
     await connection.ping(b"curlew")
     payload = await connection.pongs.get()
@@ -212,6 +224,7 @@ ROUTES = {
     "/fragmented": fragmented,
     "/close": close,
     "/abrupt": abrupt,
+    "/bad-utf8": bad_utf8,
     "/subprotocol": echo,
     "/ping": ping,
     "/headers": headers,
