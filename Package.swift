@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CurlewCLITests",
-            dependencies: ["CurlewTestSupport"],
+            dependencies: ["CurlewTestSupport", "LibCurl"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Curlew
+import CurlewLocks
 import Foundation
 import HTTPTypes
 
@@ -11,8 +12,10 @@ struct WS: AsyncParsableCommand {
         discussion: """
         Each line read from stdin is sent as a text message (--binary: a binary one, without the \
         newline). Each message received is printed on a line of its own (binary ones as they are). \
-        At the end of stdin the socket is closed (1000) and the command waits for the server's \
-        close. Exit codes as curl's: 0 after a clean close, 7 refused, 6 DNS, 28 timeout, 35/60 TLS.
+        At the end of stdin the command waits until no message has come for --linger seconds \
+        (replies to the last lines: a server stops sending once it has the close), then closes \
+        (1000) and waits for the server's close. Exit codes as curl's: 0 after a clean close, \
+        7 refused, 6 DNS, 28 timeout, 35/60 TLS.
         """
     )
 
@@ -28,12 +31,16 @@ struct WS: AsyncParsableCommand {
     @Flag(name: .customLong("binary"), help: "Send stdin lines as binary messages.")
     var binary = false
 
+    @Option(name: .customLong("linger"), help: "Seconds without a message to wait at the end of stdin before closing (default 1).")
+    var linger: Double = 1
+
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         for header in headers where !header.contains(":") {
             throw ValidationError("a header must look like \"Name: value\": \(header)")
         }
+        guard linger >= 0, linger.isFinite else { throw ValidationError("--linger must be 0 or more seconds") }
     }
 
     func run() async throws {
@@ -60,9 +67,11 @@ struct WS: AsyncParsableCommand {
         }
         let socket = try await client.webSocket(url, headers: fields, subprotocols: subprotocols, timeout: connection.duration)
         if let chosen = socket.subprotocol { FileHandle.standardError.write(Data("curlew: subprotocol \(chosen)\n".utf8)) }
+        let lastMessage = Locked(ContinuousClock.now)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await message in socket.messages {
+                    lastMessage.withLock { $0 = .now }
                     switch message {
                     // write(contentsOf:) throws on a closed stdout (write(_:) would trap).
                     case .text(let text): try FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
@@ -70,10 +79,14 @@ struct WS: AsyncParsableCommand {
                     }
                 }
             }
-            group.addTask { [binary] in
+            group.addTask { [binary, linger] in
                 // readLine blocks: the lines are read on a thread of Dispatch's, not a task's.
                 for await line in StandardInputLines() {
                     try await socket.send(binary ? .binary(Array(line.utf8)) : .text(line))
+                }
+                lastMessage.withLock { $0 = .now }
+                while socket.closeFrame == nil, ContinuousClock.now - lastMessage.withLock({ $0 }) < .milliseconds(Int64(linger * 1000)) {
+                    try await Task.sleep(for: .milliseconds(20))
                 }
                 try await socket.close()
             }

@@ -18,9 +18,10 @@ public struct ChildProcessOutput: Sendable {
 /// while the parent reads the other to its end blocks, and the parent with it, forever. That
 /// is what a ThreadSanitizer report on the child's stderr did while the tests read stdout.
 ///
-/// `environment` replaces the test process's environment when given.
+/// `environment` replaces the test process's environment when given; `input` is what the
+/// child reads on stdin (nothing: `/dev/null`).
 public func runChildProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                            timeout: Double = 60) throws -> ChildProcessOutput {
+                            input: [UInt8]? = nil, timeout: Double = 60) throws -> ChildProcessOutput {
     let command = ([executable] + arguments).joined(separator: " ")
     // Socket pairs rather than pipes for one reason: they are made close-on-exec at once
     // (Swift does not import `pipe2`), so no other child spawned meanwhile (a server the tests
@@ -32,10 +33,18 @@ public func runChildProcess(_ executable: String, _ arguments: [String], environ
             throw TestServerError("socketpair failed: errno \(errno)")
         }
     }
+    var stdinPath = "/dev/null"
+    if let input {
+        let folder = try Loopback.temporaryFolder("curlew-child-input")
+        stdinPath = "\(folder)/stdin"
+        guard FileManager.default.createFile(atPath: stdinPath, contents: Data(input)) else {
+            throw TestServerError("cannot write the child's stdin to \(stdinPath)")
+        }
+    }
     let pid: pid_t
     do {
         defer { close(pipes[0][1]); close(pipes[1][1]) }
-        pid = try spawnChild(executable, arguments, environment: environment, output: pipes[0][1], error: pipes[1][1])
+        pid = try spawnChild(executable, arguments, environment: environment, input: stdinPath, output: pipes[0][1], error: pipes[1][1])
     } catch {
         close(pipes[0][0]); close(pipes[1][0])
         throw error
@@ -81,8 +90,8 @@ public func runChildProcess(_ executable: String, _ arguments: [String], environ
     return ChildProcessOutput(status: status, stdout: stdout, stderr: stderr)
 }
 
-/// Starts `executable` with `arguments` (the executable's path is `argv[0]`), its stdin
-/// `/dev/null`, its stdout and stderr `output` and `error`. The caller reaps it. Every
+/// Starts `executable` with `arguments` (the executable's path is `argv[0]`), its stdin the
+/// file at `input`, its stdout and stderr `output` and `error`. The caller reaps it. Every
 /// descriptor the test support opens is close-on-exec, so no child inherits another's.
 ///
 /// posix_spawn rather than Foundation's `Process`: the tests stop and reap their servers
@@ -93,11 +102,11 @@ public func runChildProcess(_ executable: String, _ arguments: [String], environ
 ///
 /// `environment` replaces the test process's environment when given.
 func spawnChild(_ executable: String, _ arguments: [String], environment: [String: String]?,
-                output: Int32, error: Int32) throws -> pid_t {
+                input: String = "/dev/null", output: Int32, error: Int32) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, output, 1)
     posix_spawn_file_actions_adddup2(&actions, error, 2)
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]

@@ -4,15 +4,15 @@ import Testing
 
 /// Runs the built `curlew` on a thread of its own, so that waiting for it never holds one of
 /// the cooperative pool's threads (other suites' tasks need them).
-func runCurlew(_ arguments: [String]) async throws -> ChildProcessOutput {
+func runCurlew(_ arguments: [String], input: String? = nil) async throws -> ChildProcessOutput {
     try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try runCurlewBlocking(arguments) }) }.start()
+        Thread { continuation.resume(with: Result { try runCurlewBlocking(arguments, input: input) }) }.start()
     }
 }
 
 /// Runs the built `curlew` (next to this test bundle) and returns its exit code and output; a
 /// run that has not ended after a minute is killed and fails the test with what it wrote.
-func runCurlewBlocking(_ arguments: [String]) throws -> ChildProcessOutput {
+func runCurlewBlocking(_ arguments: [String], input: String? = nil) throws -> ChildProcessOutput {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var binary = folder.appendingPathComponent("curlew")
     // The xctest bundle may sit one level down (…/debug/CurlewPackageTests.xctest).
@@ -22,7 +22,7 @@ func runCurlewBlocking(_ arguments: [String]) throws -> ChildProcessOutput {
     var environment = ProcessInfo.processInfo.environment
     environment["http_proxy"] = nil
     environment["https_proxy"] = nil
-    return try runChildProcess(binary.path, arguments, environment: environment)
+    return try runChildProcess(binary.path, arguments, environment: environment, input: input.map { Array($0.utf8) })
 }
 
 @Suite("curlew command-line tool", .serialized)
