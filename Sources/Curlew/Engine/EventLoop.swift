@@ -15,7 +15,9 @@ enum LoopCommand: Sendable {
     case resumeReceive(Transfer)
     /// The producer has bytes again (or finished): resume sending.
     case resumeSend(Transfer)
-    case webSocket(WebSocketCommand)
+    // indirect: a WebSocket command carries a whole TransferRequest, which would make every
+    // command in the queue that large.
+    indirect case webSocket(WebSocketCommand)
     /// Stop taking requests; fail what is still running after `grace` seconds; end the thread.
     case shutdown(grace: Double, done: @Sendable () -> Void)
     /// Report the loop's counts (for tests and diagnostics).
