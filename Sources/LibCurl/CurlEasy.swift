@@ -515,7 +515,7 @@ public final class CurlEasy {
     /// microseconds, sizes, status, connections opened, redirects and the remote address. Not
     /// in PycURL; each field is a `getinfo` of its own there.
     ///
-    /// The corresponding C function is `curl_easy_getinfo`, eleven times, from C.
+    /// The corresponding C function is `curl_easy_getinfo`, twelve times, from C.
     public func transferInfo() throws -> CurlTransferInfo {
         let handle = try liveHandle("transferInfo")
         var info = ccurlew_transfer_info()
@@ -523,7 +523,7 @@ public final class CurlEasy {
         return CurlTransferInfo(
             nameLookupMicroseconds: Int64(info.namelookup_us), connectMicroseconds: Int64(info.connect_us),
             appConnectMicroseconds: Int64(info.appconnect_us), startTransferMicroseconds: Int64(info.starttransfer_us),
-            totalMicroseconds: Int64(info.total_us), sizeDownload: Int64(info.size_download),
+            totalMicroseconds: Int64(info.total_us), sizeDownload: Int64(info.size_download), sizeUpload: Int64(info.size_upload),
             contentLengthDownload: Int64(info.content_length_download), responseCode: info.response_code,
             numConnects: info.num_connects, redirectCount: info.redirect_count,
             primaryIP: info.primary_ip.map { String(cString: $0) }

@@ -169,6 +169,8 @@ public struct CurlTransferInfo: Sendable, Hashable {
     public var totalMicroseconds: Int64
     /// `CURLINFO_SIZE_DOWNLOAD_T`: body bytes received (as sent, before decoding).
     public var sizeDownload: Int64
+    /// `CURLINFO_SIZE_UPLOAD_T`: body bytes sent.
+    public var sizeUpload: Int64 = 0
     /// `CURLINFO_CONTENT_LENGTH_DOWNLOAD_T`: the announced length, -1 when unknown.
     public var contentLengthDownload: Int64
     /// `CURLINFO_RESPONSE_CODE`: the last status, 0 without a response.

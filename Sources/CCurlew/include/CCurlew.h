@@ -91,11 +91,11 @@ static inline CURLcode ccurlew_easy_getinfo_off_t(CURL *handle, CURLINFO info, c
     return curl_easy_getinfo(handle, info, value);
 }
 
-/// What Curlew reads of every finished transfer, in one call: eleven `curl_easy_getinfo`s
-/// made from C rather than eleven calls from Swift, each with its own checks.
+/// What Curlew reads of every finished transfer, in one call: twelve `curl_easy_getinfo`s
+/// made from C rather than twelve calls from Swift, each with its own checks.
 struct ccurlew_transfer_info {
     curl_off_t namelookup_us, connect_us, appconnect_us, starttransfer_us, total_us;
-    curl_off_t size_download, content_length_download;
+    curl_off_t size_download, size_upload, content_length_download;
     long response_code, num_connects, redirect_count;
     const char *primary_ip;  /* owned by the handle; NULL when unknown */
 };
@@ -110,6 +110,7 @@ static inline CURLcode ccurlew_easy_transfer_info(CURL *handle, struct ccurlew_t
         curl_easy_getinfo(handle, CURLINFO_STARTTRANSFER_TIME_T, &info->starttransfer_us),
         curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME_T, &info->total_us),
         curl_easy_getinfo(handle, CURLINFO_SIZE_DOWNLOAD_T, &info->size_download),
+        curl_easy_getinfo(handle, CURLINFO_SIZE_UPLOAD_T, &info->size_upload),
         curl_easy_getinfo(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &info->content_length_download),
         curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &info->response_code),
         curl_easy_getinfo(handle, CURLINFO_NUM_CONNECTS, &info->num_connects),

@@ -128,9 +128,25 @@ public final class HTTPClient: Sendable {
     ) async throws -> HTTPClientResponse {
         guard let engine else { throw startupError ?? .shutdown }
         guard !state.withLock({ $0.shutDown }) else { throw HTTPClientError.shutdown }
-        let transferRequest = try transferRequest(request, body: body, timeout: timeout, redirects: redirects)
+        let id = HTTPClientRequestID.next()
+        var request = request
+        var observation: RequestObservation?
+        if configuration.metricsEnabled || configuration.tracingEnabled {
+            let url = "\(request.scheme ?? "")://\(request.authority ?? "")\(request.path ?? "/")"
+            observation = RequestObservation(request, url: url, id: id, metrics: configuration.metricsEnabled,
+                                             tracing: configuration.tracingEnabled, fields: &request.headerFields)
+        }
+        let transferRequest: TransferRequest
+        do {
+            transferRequest = try self.transferRequest(request, body: body, timeout: timeout, redirects: redirects)
+        } catch {
+            observation?.finished(error, metrics: nil)
+            throw error
+        }
         let loop = engine.loop(for: transferRequest.originKey)
-        let transfer = Transfer(request: transferRequest, logger: logger ?? Self.silentLogger)
+        var requestLogger = logger ?? Self.silentLogger
+        if logger != nil { requestLogger[metadataKey: "curlew.request.id"] = "\(id)" }
+        let transfer = Transfer(request: transferRequest, logger: requestLogger, id: id, observation: observation)
         let owner = BodyOwner(transfer: transfer, loop: loop)
         var producer: Task<Void, Never>?
         if case .stream(_, let produce) = body.storage, case .stream = transferRequest.body {
@@ -158,7 +174,7 @@ public final class HTTPClient: Sendable {
             } onCancel: {
                 transfer.cancel(on: loop)
             }
-            return HTTPClientResponse(head: head.response, version: head.version, body: ResponseBody(owner: owner))
+            return HTTPClientResponse(head: head.response, version: head.version, body: ResponseBody(owner: owner), requestID: id)
         } catch {
             producer?.cancel()
             throw error

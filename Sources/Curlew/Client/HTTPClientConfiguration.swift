@@ -117,6 +117,16 @@ public struct HTTPClientConfiguration: Sendable {
     /// libcurl's receive buffer size (`CURLOPT_BUFFERSIZE`); larger helps large downloads.
     public var receiveBufferSize = 256 << 10
 
+    /// Record each request in swift-metrics (the bootstrapped `MetricsSystem`), named after
+    /// OpenTelemetry's HTTP client conventions; off by default, when it costs nothing.
+    public var metricsEnabled = false
+    /// Trace each request with the bootstrapped tracer (`InstrumentationSystem`): a client span
+    /// per request, the current context injected into its header fields; off by default.
+    public var tracingEnabled = false
+    /// Seconds that `run()`, as a ServiceLifecycle service, lets requests in flight finish
+    /// after graceful shutdown begins; 5 by default. Must be 0 or more.
+    public var shutdownGracePeriod: Double = 5
+
     /// The defaults.
     public init() {}
 }

@@ -21,6 +21,8 @@ public struct HTTPClientResponse: Sendable {
     public var version: Version
     /// The body, read once.
     public var body: ResponseBody
+    /// The request's identity, also on its log lines and span.
+    public var requestID: HTTPClientRequestID
 
     /// The status.
     public var status: HTTPResponse.Status { head.status }
@@ -49,6 +51,10 @@ public struct HTTPClientMetrics: Sendable, Hashable {
     public var redirectCount: Int
     /// The remote address.
     public var remoteAddress: String?
+    /// Request body bytes sent.
+    public var bodyBytesSent = 0
+    /// Response body bytes received, as they came over the wire (before decoding).
+    public var bodyBytesReceived = 0
 }
 
 /// A response body: an `AsyncSequence` of byte chunks over a bounded buffer. Reading from the

@@ -85,6 +85,11 @@ final class Engine: Sendable {
         if ownsCAFile, let caFile { unlink(caFile) }
     }
 
+    /// Cuts a shutdown in progress short: what still runs fails with `.shutdown` now.
+    func expediteShutdown() {
+        for loop in loops { loop.send(.shutdown(grace: 0, done: {})) }
+    }
+
     /// Ends the loops from a synchronous context without waiting (a client dropped without
     /// shutdown). The share is not closed: each driver holds it until its thread has ended.
     func stopWithoutWaiting() {

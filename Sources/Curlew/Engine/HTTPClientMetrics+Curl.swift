@@ -12,5 +12,7 @@ extension HTTPClientMetrics {
         tlsSessionResumed = tlsResumed
         redirectCount = info.redirectCount
         remoteAddress = info.primaryIP
+        bodyBytesSent = Int(info.sizeUpload)
+        bodyBytesReceived = Int(info.sizeDownload)
     }
 }

@@ -223,7 +223,7 @@ final class LoopWebSocket {
         let timer = EvTimer(loop: host.ev) { [unowned self] in
             self.terminate(self.failure.map { .failed($0) } ?? .closed(self.peerClose ?? nil))
         }
-        timer.arm(after: options.closeTimeout)
+        timer.arm(after: Double(TimeLimit.milliseconds(options.closeTimeout)) / 1000)  // .infinity clamped
         closeTimer = timer
         flush()
     }

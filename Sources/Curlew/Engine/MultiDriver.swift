@@ -225,7 +225,8 @@ final class MultiDriver: LoopDriver {
         guard !tornDown else { return }
         accepting = false
         webSockets.beginShutdown()
-        if byEasy.isEmpty && webSockets.count == 0 {
+        // No grace (or none left: a shutdown cut short) ends everything now.
+        if (byEasy.isEmpty && webSockets.count == 0) || grace <= 0 {
             tearDown()
         } else if graceTimer?.isActive == false {
             graceTimer?.arm(after: grace)

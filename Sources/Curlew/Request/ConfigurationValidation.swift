@@ -28,6 +28,10 @@ extension HTTPClientConfiguration {
         try Self.check(responseBufferLowWater, "responseBufferLowWater", in: 0...(responseBufferHighWater - 1),
                        "(below responseBufferHighWater)")
         try Self.check(receiveBufferSize, "receiveBufferSize", in: Self.receiveBufferSizes)
+        try Self.check(webSocket.maxMessageSize, "webSocket.maxMessageSize", in: 1...Int.max)
+        try Self.check(webSocket.receiveBufferHighWater, "webSocket.receiveBufferHighWater", in: 1...Int.max)
+        try TimeLimit.check(webSocket.closeTimeout, "webSocket.closeTimeout")
+        try TimeLimit.check(shutdownGracePeriod, "shutdownGracePeriod", allowsZero: true)
         try Self.checkText(userAgent, "userAgent", isHeaderValue: true)
         try Self.checkText(unixSocketPath, "unixSocketPath")
         try Self.checkText(tls.caFile, "tls.caFile")

@@ -21,6 +21,9 @@ final class Transfer: Sendable {
 
     let request: TransferRequest
     let logger: Logger
+    let id: HTTPClientRequestID
+    /// Metrics and tracing, when the client's configuration turns them on.
+    let observation: RequestObservation?
     private let state: Locked<Shared>
 
     private struct Shared: Sendable {
@@ -28,9 +31,11 @@ final class Transfer: Sendable {
         var metrics: HTTPClientMetrics?
     }
 
-    init(request: TransferRequest, logger: Logger) {
+    init(request: TransferRequest, logger: Logger, id: HTTPClientRequestID = .next(), observation: RequestObservation? = nil) {
         self.request = request
         self.logger = logger
+        self.id = id
+        self.observation = observation
         var upload: UploadStateMachine<ProducerContinuation>?
         if case .stream(let length) = request.body { upload = UploadStateMachine(declaredLength: length) }
         let configuration = request.configuration
@@ -152,6 +157,7 @@ final class Transfer: Sendable {
 
     /// Hands the final head to the caller (resumed when `resumptions` runs).
     func deliverHead(_ head: ResponseHead, _ resumptions: Resumptions) {
+        observation?.headArrived(status: head.status, version: head.version)
         let action = state.withLock { $0.machine.headReceived() }
         if case .resume(let continuation) = action { resumptions.append(.head(continuation, head)) }
     }
@@ -209,6 +215,7 @@ final class Transfer: Sendable {
         if let (producer, error) = action.failProducer { producer.resume(throwing: error) }
         if let (continuation, error) = action.failHead { resume(.headFailure(continuation, error), resumptions) }
         if let (continuation, error) = action.resumeBody { resume(.bodyEnd(continuation, error), resumptions) }
+        observation?.finished(error, metrics: metrics)
         if let error {
             logger.debug("request failed", metadata: ["url": "\(request.url)", "error": "\(error)"])
         } else {
