@@ -16,7 +16,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2
 
-.PHONY: deps-python test test-default test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
+.PHONY: deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -67,11 +67,17 @@ build: deps-build
 
 ## Run the whole test suite against real servers on loopback, on both supported libcurls: the
 ## installed one, then the other unpacked under .build-libcurl-other (see scripts/libcurl.sh).
-test: test-default test-other-libcurl
+test: test-default test-other-libcurl test-example
 
 test-default: deps-test
 	swift test $(SWIFT_FLAGS) --disable-xctest
 	@echo "== the suite above ran on the installed libcurl: $$($$(swift build --show-bin-path)/curlew --version)"
+
+## The example service (Examples/, a Hummingbird 2 service calling downstream through Curlew):
+## built, started against httpbin, smoke-tested, shut down with a request in flight.
+test-example: deps-test
+	$(call install_missing,curl)
+	SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/example-smoke.sh
 
 OTHER_LIBCURL_DIR := $(CURDIR)/.build-libcurl-other/libcurl
 OTHER_LIB = $(OTHER_ROOT)/usr/lib/x86_64-linux-gnu
@@ -108,4 +114,4 @@ test-asan: deps-test
 		swift test $(SWIFT_FLAGS) --disable-xctest --sanitize=address --scratch-path .build-asan
 
 clean:
-	rm -rf .build .build-tsan .build-asan .build-libcurl-other
+	rm -rf .build .build-tsan .build-asan .build-libcurl-other Examples/.build
