@@ -88,6 +88,7 @@ client_command() {  # client name -> the command, in the array `command`
         curlew) command=("$bin/CurlewClient") ;;
         curlew-before) command=("${BENCH_BEFORE_BIN:-/nonexistent}/CurlewClient") ;;
         curlew-loop) command=(env CURLEW_EXECUTOR=loop "$bin/CurlewClient") ;;
+        curlew-observed) command=(env CURLEW_BENCH_OBSERVED=1 "$bin/CurlewClient") ;;
         curlew-2loops) command=("$bin/CurlewClient") ;;
         c-baseline) command=("$bin/CBaseline") ;;
         ahc) command=("$bin/AHCClient") ;;
@@ -98,7 +99,7 @@ client_command() {  # client name -> the command, in the array `command`
     esac
 }
 for client in $CLIENTS; do
-    client_command "$client" || { say "run.sh: unknown client $client (known: curlew curlew-before curlew-loop curlew-2loops c-baseline ahc urlsession wrk h2load)"; exit 2; }
+    client_command "$client" || { say "run.sh: unknown client $client (known: curlew curlew-before curlew-loop curlew-observed curlew-2loops c-baseline ahc urlsession wrk h2load)"; exit 2; }
 done
 
 known_configs=" $(for c in "${ALL_CONFIGS[@]}"; do printf '%s ' "${c%% *}"; done)"

@@ -21,6 +21,9 @@ raiseFileLimit()
 let environment = ProcessInfo.processInfo.environment
 let trace = environment["CURLEW_BENCH_TRACE"] != nil
 let onLoop = environment["CURLEW_EXECUTOR"] == "loop"
+/// CURLEW_BENCH_OBSERVED=1: metrics and tracing on (with no backend bootstrapped, the cost of
+/// Curlew's own recording), named `curlew-observed`.
+let observed = environment["CURLEW_BENCH_OBSERVED"] != nil
 var configuration = HTTPClientConfiguration()
 configuration.proxy = .none
 configuration.redirects = .disallow
@@ -37,6 +40,8 @@ case "h1", "ws": configuration.httpVersion = .http1Only
 case "h3": configuration.httpVersion = .http3Only
 default: configuration.httpVersion = .http2PriorKnowledge
 }
+configuration.metricsEnabled = observed
+configuration.tracingEnabled = observed
 let client = try HTTPClient(configuration: configuration)
 if arguments.protocolName == "ws" {
     await echoLoad(client, arguments, name: onLoop ? "curlew-loop" : "curlew", onLoop: onLoop)
@@ -77,4 +82,4 @@ let result = await runLoad(arguments, executor: { onLoop ? client.taskExecutor(f
 }
 await client.shutdown()
 result.reportFailures(program: "CurlewClient")
-print(result.line(client: (onLoop ? "curlew-loop" : "curlew") + (loops > 1 ? "-\(urls.count)loops" : ""), arguments))
+print(result.line(client: (onLoop ? "curlew-loop" : observed ? "curlew-observed" : "curlew") + (loops > 1 ? "-\(urls.count)loops" : ""), arguments))
