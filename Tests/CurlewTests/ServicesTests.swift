@@ -125,6 +125,28 @@ struct ServicesTests {
         #expect(!metrics.timers(label: "curlew.http.client.time_to_first_byte").filter { dimensionsMatch($0.dimensions, ["server.port": port]) }.isEmpty)
     }
 
+    @Test("metrics: open connections, active while a request runs, idle in the pool after")
+    func openConnections() async throws {
+        let fault = try FaultServer()
+        let client = try client { $0.metricsEnabled = true }
+        // Four at once: four connections; then they sit idle in the pool.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try await client.get(fault.url("/slow-body?bytes=20&delay_ms=10")).body.collect(upTo: 1 << 10) } }
+            try await group.waitForAll()
+        }
+        let meters = observability.metrics.meters(label: "http.client.open_connections")
+            .filter { dimensionsMatch($0.dimensions, ["curlew.loop": "curlew-loop-0"]) }
+        let idle = meters.first { dimensionsMatch($0.dimensions, ["http.connection.state": "idle"]) }
+        let active = meters.first { dimensionsMatch($0.dimensions, ["http.connection.state": "active"]) }
+        // The last request to end saw the other three idle and itself done.
+        #expect(idle?.lastValue == 4)
+        #expect(active?.lastValue == 0)
+        // While the first three ended, some were still active.
+        #expect(active?.values.contains { $0 > 0 } == true)
+        await client.shutdown()
+        fault.stop()
+    }
+
     @Test("metrics are off by default: a client that did not turn them on records nothing")
     func metricsOffByDefault() async throws {
         let fault = try FaultServer()

@@ -11,6 +11,8 @@
 #include <sys/select.h>
 #include <dlfcn.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 // MARK: - Layouts we rely on
 
@@ -241,6 +243,39 @@ static inline void ccurlew_fd_zero(fd_set *set) { FD_ZERO(set); }
 
 /// `FD_ISSET`, a macro.
 static inline int ccurlew_fd_isset(int fd, fd_set *set) { return FD_ISSET(fd, set); }
+
+// MARK: - Counting open sockets
+
+/// The sockets libcurl has open through the two functions below: its connections' (TCP, and
+/// UDP for QUIC). One per multi, touched only on the multi's thread.
+typedef struct {
+    long open;
+} ccurlew_socket_count;
+
+/// `CURLOPT_OPENSOCKETFUNCTION`: opens the socket as libcurl would (close-on-exec; libcurl makes
+/// it non-blocking) and counts it.
+static curl_socket_t ccurlew_open_socket(void *count, curlsocktype purpose, struct curl_sockaddr *address) {
+    (void)purpose;
+    curl_socket_t fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd != CURL_SOCKET_BAD) ((ccurlew_socket_count *)count)->open++;
+    return fd;
+}
+
+/// `CURLOPT_CLOSESOCKETFUNCTION`: closes and counts. A connection keeps the function and data of
+/// the handle that opened it, so `count` must outlive every connection of its multi.
+static int ccurlew_close_socket(void *count, curl_socket_t fd) {
+    ((ccurlew_socket_count *)count)->open--;
+    return close(fd);
+}
+
+/// Sets both functions on `handle`, counting into `count`.
+static inline CURLcode ccurlew_easy_count_sockets(CURL *handle, ccurlew_socket_count *count) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, ccurlew_open_socket);
+    if (code == CURLE_OK) code = curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, (void *)count);
+    if (code == CURLE_OK) code = curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, ccurlew_close_socket);
+    if (code == CURLE_OK) code = curl_easy_setopt(handle, CURLOPT_CLOSESOCKETDATA, (void *)count);
+    return code;
+}
 
 // MARK: - WebSocket
 

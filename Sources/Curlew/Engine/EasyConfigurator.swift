@@ -9,7 +9,7 @@ enum EasyConfigurator {
     /// `h2cRole` is the transfer's part in the curl #10634 workaround, if it has one.
     static func configure(
         _ easy: CurlEasy, for loopTransfer: LoopTransfer, h2cRole: H2CRole?, share: CurlShare, previous: EasyShape?,
-        callbacks: EasyCallbacks
+        callbacks: EasyCallbacks, sockets: CurlSocketCounter? = nil
     ) throws -> EasyShape {
         let request = loopTransfer.request
         let shape = EasyShape(request, h2cRole: h2cRole)
@@ -19,6 +19,7 @@ enum EasyConfigurator {
             if previous != nil { try easy.reset() }
             try configureFully(easy, for: request, h2cRole: h2cRole, share: share)
             try setCallbacks(easy, delivering: callbacks)
+            if let sockets { try easy.countSockets(in: sockets) }
         }
         callbacks.transfer.value = loopTransfer
         return shape

@@ -24,6 +24,10 @@ final class MultiDriver: LoopDriver {
     private var accepting = true
     private var shutdownDone: [@Sendable () -> Void] = []
     private var tornDown = false
+    /// Open connections (sockets) and their gauges, when metrics are on: the counter outlives
+    /// the multi, whose connections close through it.
+    private let socketCounter: CurlSocketCounter?
+    private let connectionMeters: OpenConnectionMeters?
     /// The loop's WebSockets, on a multi of their own.
     private var webSockets: WebSocketHost!
 
@@ -37,6 +41,8 @@ final class MultiDriver: LoopDriver {
         if CurlVersion.current.versionNumber < 0x08_00_00 {
             h2c = H2CPriming(maxConcurrentStreams: configuration.maxConcurrentStreams)
         }
+        socketCounter = configuration.metricsEnabled ? CurlSocketCounter() : nil
+        connectionMeters = configuration.metricsEnabled ? OpenConnectionMeters(loop: context.loop.name) : nil
         graceTimer = EvTimer(loop: ev) { [unowned self] in self.graceExpired() }
         let configuration = configuration
         pump = try MultiPump(ev: ev, thread: thread) { multi in
@@ -127,7 +133,8 @@ final class MultiDriver: LoopDriver {
         let loopTransfer = LoopTransfer(transfer: transfer, easy: entry.easy, resumptions: resumptions, callbacks: entry.callbacks)
         do {
             loopTransfer.shape = try EasyConfigurator.configure(
-                entry.easy, for: loopTransfer, h2cRole: role, share: share, previous: entry.shape, callbacks: entry.callbacks)
+                entry.easy, for: loopTransfer, h2cRole: role, share: share, previous: entry.shape, callbacks: entry.callbacks,
+                sockets: socketCounter)
             byEasy[ObjectIdentifier(entry.easy)] = loopTransfer
             byTransfer[ObjectIdentifier(transfer)] = loopTransfer
             try multi.add(entry.easy)
@@ -210,6 +217,9 @@ final class MultiDriver: LoopDriver {
             if h2cEnded(transfer, outcome: outcome) { return }
         }
         transfer.finish(failure, metrics: metrics, resumptions)
+        if let connectionMeters, let socketCounter {
+            connectionMeters.update(open: socketCounter.open, active: pump.watchedSockets)
+        }
         if !accepting && byEasy.isEmpty && webSockets.count == 0 { tearDown() }
     }
 

@@ -187,3 +187,23 @@ extension Timer {
         recordNanoseconds(Int64(max(0, seconds) * 1_000_000_000))
     }
 }
+
+/// `http.client.open_connections` for one loop, by `http.connection.state`: `active` are the
+/// sockets libcurl watches for transfers now, `idle` the rest of those open (pooled). Updated
+/// when a request ends, when metrics are on.
+struct OpenConnectionMeters {
+    static let label = "http.client.open_connections"
+    private let active: Meter
+    private let idle: Meter
+
+    init(loop: String) {
+        active = Meter(label: Self.label, dimensions: [("http.connection.state", "active"), ("curlew.loop", loop)])
+        idle = Meter(label: Self.label, dimensions: [("http.connection.state", "idle"), ("curlew.loop", loop)])
+    }
+
+    func update(open: Int, active activeCount: Int) {
+        let inUse = min(open, activeCount)
+        active.set(inUse)
+        idle.set(max(0, open - inUse))
+    }
+}
