@@ -4,15 +4,15 @@ import Testing
 
 /// Runs the built `curlew` on a thread of its own, so that waiting for it never holds one of
 /// the cooperative pool's threads (other suites' tasks need them).
-func runCurlew(_ arguments: [String], input: String? = nil) async throws -> ChildProcessOutput {
+func runCurlew(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> ChildProcessOutput {
     try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try runCurlewBlocking(arguments, input: input) }) }.start()
+        Thread { continuation.resume(with: Result { try runCurlewBlocking(arguments, input: input, environment: environment) }) }.start()
     }
 }
 
 /// Runs the built `curlew` (next to this test bundle) and returns its exit code and output; a
 /// run that has not ended after a minute is killed and fails the test with what it wrote.
-func runCurlewBlocking(_ arguments: [String], input: String? = nil) throws -> ChildProcessOutput {
+func runCurlewBlocking(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> ChildProcessOutput {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var binary = folder.appendingPathComponent("curlew")
     // The xctest bundle may sit one level down (…/debug/CurlewPackageTests.xctest).
@@ -22,6 +22,7 @@ func runCurlewBlocking(_ arguments: [String], input: String? = nil) throws -> Ch
     var environment = ProcessInfo.processInfo.environment
     environment["http_proxy"] = nil
     environment["https_proxy"] = nil
+    environment.merge(extra) { $1 }
     return try runChildProcess(binary.path, arguments, environment: environment, input: input.map { Array($0.utf8) })
 }
 
@@ -50,6 +51,19 @@ struct CurlewCLITests {
         #expect(result.stderr.contains("> GET /big"))
         #expect(result.stderr.contains("< HTTP/2 200"))
         #expect(result.stderr.contains("* timings:"))
+    }
+
+    @Test("get uses the environment's http_proxy, and no_proxy excludes hosts (in the child's environment only)")
+    func environmentProxy() async throws {
+        let proxies = try Proxies.shared()
+        let httpbin = try Httpbin.shared()
+        let proxy = ["http_proxy": "http://127.0.0.1:\(proxies.httpProxyPort)"]
+        let through = try await runCurlew(["get", httpbin.url("/headers?show_env=1")], environment: proxy)
+        #expect(through.status == 0)
+        #expect(through.stdout.contains("tinyproxy"))
+        let excluded = try await runCurlew(["get", httpbin.url("/headers?show_env=1")], environment: proxy.merging(["no_proxy": "127.0.0.1"]) { $1 })
+        #expect(excluded.status == 0)
+        #expect(!excluded.stdout.contains("tinyproxy"))
     }
 
     @Test("a refused connection exits 7 with one line naming the URL and the cause")

@@ -34,6 +34,7 @@ extension LibCurlSuites {
             try easy.setopt(.url, server.url(path))
             try easy.setopt(.connectOnly, 2)
             try easy.setopt(.timeoutMS, 10_000)
+            try easy.setopt(.proxy, "")  // see makeEasy
             try easy.perform()
             return easy
         }
