@@ -21,6 +21,9 @@ wait_http() {  # URL: until it answers, 30 s at most
 }
 
 echo "== building Examples/ (GatewayService)"
+# SwiftPM does not notice a file added to the root package (a path dependency) in a nested
+# package's existing build plan: drop the plan so that it is made again (the objects stay).
+rm -f "$root/Examples/.build/debug.yaml" "$root/Examples/.build/x86_64-unknown-linux-gnu/debug/description.json"
 swift build ${SWIFT_FLAGS:-} --package-path "$root/Examples" --product GatewayService
 binary="$(swift build --package-path "$root/Examples" --show-bin-path)/GatewayService"
 

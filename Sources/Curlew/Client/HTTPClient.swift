@@ -174,7 +174,8 @@ public final class HTTPClient: Sendable {
             } onCancel: {
                 transfer.cancel(on: loop)
             }
-            return HTTPClientResponse(head: head.response, version: head.version, body: ResponseBody(owner: owner), requestID: id)
+            return HTTPClientResponse(head: head.response, version: head.version, body: ResponseBody(owner: owner), requestID: id,
+                                      url: head.finalURL ?? transferRequest.url, redirectCount: head.redirects)
         } catch {
             producer?.cancel()
             throw error

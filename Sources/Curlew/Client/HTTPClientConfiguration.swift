@@ -90,6 +90,13 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxConnectionsPerHost = 16
     /// The most connections open at once per loop; 0 for no limit.
     public var maxConnections = 0
+    /// Seconds an idle pooled connection may wait and still be reused (`CURLOPT_MAXAGE_CONN`);
+    /// `nil` for libcurl's 118. Whole seconds (rounded up); must be above 0.
+    public var maxIdleAge: Double?
+    /// Seconds after it was opened that a connection is no longer reused, however busy
+    /// (`CURLOPT_MAXLIFETIME_CONN`): spreads load again after a backend is added; `nil` for no
+    /// limit. Whole seconds (rounded up); must be above 0.
+    public var maxConnectionLifetime: Double?
     /// Idle connections kept open per loop for reuse (`CURLMOPT_MAXCONNECTS`). libcurl's own
     /// default follows the number of transfers in flight and closes connections as they end.
     public var maxIdleConnections = 512

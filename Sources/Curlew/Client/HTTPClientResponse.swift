@@ -23,6 +23,10 @@ public struct HTTPClientResponse: Sendable {
     public var body: ResponseBody
     /// The request's identity, also on its log lines and span.
     public var requestID: HTTPClientRequestID
+    /// The URL this response answers: the request's, or the last redirect's.
+    public var url: String
+    /// Redirects followed to reach this response.
+    public var redirectCount: Int
 
     /// The status.
     public var status: HTTPResponse.Status { head.status }

@@ -141,6 +141,10 @@ enum EasyConfigurator {
 
         if request.decompression { try easy.setopt(.acceptEncoding, "") }
 
+        // Connection lifetime.
+        if let age = configuration.maxIdleAge { try easy.setopt(.maxAgeConn, TimeLimit.seconds(age)) }
+        if let lifetime = configuration.maxConnectionLifetime { try easy.setopt(.maxLifetimeConn, TimeLimit.seconds(lifetime)) }
+
         // TLS.
         let tls = configuration.tls
         try easy.setopt(.sslVerifyPeer, tls.verifyPeer)

@@ -32,6 +32,8 @@ extension HTTPClientConfiguration {
         try Self.check(webSocket.receiveBufferHighWater, "webSocket.receiveBufferHighWater", in: 1...Int.max)
         try TimeLimit.check(webSocket.closeTimeout, "webSocket.closeTimeout")
         try TimeLimit.check(shutdownGracePeriod, "shutdownGracePeriod", allowsZero: true)
+        if let maxIdleAge { try TimeLimit.check(maxIdleAge, "maxIdleAge") }
+        if let maxConnectionLifetime { try TimeLimit.check(maxConnectionLifetime, "maxConnectionLifetime") }
         try Self.checkText(userAgent, "userAgent", isHeaderValue: true)
         try Self.checkText(unixSocketPath, "unixSocketPath")
         try Self.checkText(tls.caFile, "tls.caFile")

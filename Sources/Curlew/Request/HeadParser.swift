@@ -20,6 +20,10 @@ struct HeadParser {
         /// four bytes each, then the name's bytes and the value's: no byte of either is taken
         /// for a separator.
         var rawFields: [UInt8]
+        /// Redirects followed before this head, and the URL it answers when there were any
+        /// (set by the loop when it hands the final head over).
+        var redirects = 0
+        var finalURL: String?
 
         /// The fields, made and validated now: common names come from a table, and a line whose
         /// name is not a valid token is dropped.

@@ -64,6 +64,12 @@ final class LoopTransfer {
     func deliver(_ head: HeadParser.Head) {
         guard !headSent else { return }
         headSent = true
+        var head = head
+        if redirectsSeen > 0 {
+            // Read only after a redirect: otherwise the URL is the request's own.
+            head.redirects = redirectsSeen
+            head.finalURL = try? easy.getinfo(.effectiveURL)
+        }
         if request.isTLS { tlsResumed = easy.tlsSessionResumed() }
         transfer.deliverHead(head, resumptions)
     }
