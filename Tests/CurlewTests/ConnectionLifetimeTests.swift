@@ -51,10 +51,12 @@ struct ConnectionLifetimeTests {
     @Test("maxConnectionLifetime: a connection older than it is replaced even when idle only briefly")
     func lifetime() async throws {
         let fault = try FaultServer()
-        let client = try client { $0.maxConnectionLifetime = 1 }
+        // 5 s: long enough that the second request comes within it even under a sanitizer's
+        // slowdown (with 1 s, a ThreadSanitizer run in CI reached it only after the lifetime).
+        let client = try client { $0.maxConnectionLifetime = 5 }
         #expect(try await !reused(client, fault.url("/ok")))
         #expect(try await reused(client, fault.url("/ok")))
-        try await Task.sleep(for: .milliseconds(2200))
+        try await Task.sleep(for: .milliseconds(6000))
         #expect(try await !reused(client, fault.url("/ok")))
         await client.shutdown()
         fault.stop()
