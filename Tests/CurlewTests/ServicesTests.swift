@@ -1,4 +1,4 @@
-import Curlew
+@testable import Curlew
 import CurlewLocks
 import CurlewTestSupport
 import Foundation
@@ -215,13 +215,18 @@ struct ServicesTests {
         await client.shutdown()
     }
 
+    /// Waits until the client's loop runs a transfer (not on the clock: a sanitizer's run is slow).
+    func waitUntilInFlight(_ client: HTTPClient) async throws {
+        while await client.statistics().transfers == 0 { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
     @Test("as a Service in a ServiceGroup: graceful shutdown drains requests in flight, then run() returns")
     func gracefulShutdown() async throws {
         let client = try client { $0.shutdownGracePeriod = 10 }
         let group = ServiceGroup(configuration: .init(services: [.init(service: client)], logger: Logger(label: "test")))
         let run = Task { try await group.run() }
         let inFlight = Task { try await client.get(httpbin.url("/delay/1")) }
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntilInFlight(client)
         await group.triggerGracefulShutdown()
         let response = try await inFlight.value
         #expect(response.status == .ok)
@@ -235,7 +240,7 @@ struct ServicesTests {
         let group = ServiceGroup(configuration: .init(services: [.init(service: client)], logger: Logger(label: "test")))
         let run = Task { try await group.run() }
         let inFlight = Task { try await client.get(httpbin.url("/delay/10")) }
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntilInFlight(client)
         run.cancel()
         let error = await httpError { _ = try await inFlight.value }
         #expect(error?.kind == .shutdown)
