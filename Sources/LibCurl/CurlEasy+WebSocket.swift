@@ -215,7 +215,7 @@ extension CurlEasy {
     /// - Throws: ``CurlError`` with `.badFunctionArgument` on a closed handle.
     public func webSocket() throws(CurlError) -> CurlWebSocket {
         if let webSocketView { return webSocketView }
-        let view = CurlWebSocket(handle: try liveHandle("webSocket"), performer: isPerformingNow ? pthread_self() : nil,
+        let view = CurlWebSocket(handle: try liveHandle("webSocket"), performer: isPerforming ? pthread_self() : nil,
                                  writeCallbackDepth: writeCallbackDepth)
         webSocketView = view
         return view

@@ -74,13 +74,12 @@ public final class CurlEasy {
     /// How many of this handle's callbacks are on the stack.
     private var callbackDepth = 0
     /// Whether ``perform()`` is on the stack.
-    private var isPerforming = false
+    private(set) var isPerforming = false
     /// How many of this handle's write callbacks are on the stack.
     private(set) var writeCallbackDepth = 0
     /// The WebSocket calls' view, made by ``webSocket()``; told of perform, write callbacks
     /// and close, so that it can enforce the seed's rule on other threads.
     var webSocketView: CurlWebSocket?
-    var isPerformingNow: Bool { isPerforming }
 
     private var writeFunction: ((UnsafeRawBufferPointer) -> CurlWriteAction)?
     private var headerFunction: ((UnsafeRawBufferPointer) -> CurlWriteAction)?

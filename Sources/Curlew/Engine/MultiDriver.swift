@@ -93,7 +93,7 @@ final class MultiDriver: LoopDriver {
                 resume(transfer, receive: false)
                 kick = true
             case .webSocket(let command):
-                webSockets.run(command, share: share, accepting: accepting && pump.isUsable)
+                webSockets.run(command, share: share, accepting: accepting)
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
             case .inspect(let report):
                 report(LoopStatistics(transfers: byEasy.count, watchedSockets: pump.watchedSockets, pooledHandles: pool.count,
