@@ -48,16 +48,28 @@ struct ConnectionLifetimeTests {
         fault.stop()
     }
 
-    @Test("maxConnectionLifetime: a connection older than it is replaced even when idle only briefly")
+    @Test("maxConnectionLifetime: a connection in steady use is replaced once it is older than the lifetime")
     func lifetime() async throws {
         let fault = try FaultServer()
-        // 5 s: long enough that the second request comes within it even under a sanitizer's
-        // slowdown (with 1 s, a ThreadSanitizer run in CI reached it only after the lifetime).
-        let client = try client { $0.maxConnectionLifetime = 5 }
+        // Requests 50 ms apart keep the connection busy (never idle for long), so a new
+        // connection can only come from the lifetime. The test waits on what it observes
+        // (a reuse, then a replacement) rather than on a clock: under a sanitizer's slowdown
+        // a fixed schedule may reach the lifetime before the second request.
+        let client = try client { $0.maxConnectionLifetime = 2 }
         #expect(try await !reused(client, fault.url("/ok")))
-        #expect(try await reused(client, fault.url("/ok")))
-        try await Task.sleep(for: .milliseconds(6000))
-        #expect(try await !reused(client, fault.url("/ok")))
+        var sawReuse = false
+        var sawReplacement = false
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !sawReplacement, ContinuousClock.now < deadline {
+            if try await reused(client, fault.url("/ok")) {
+                sawReuse = true
+            } else if sawReuse {
+                sawReplacement = true
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(sawReuse)
+        #expect(sawReplacement)
         await client.shutdown()
         fault.stop()
     }
