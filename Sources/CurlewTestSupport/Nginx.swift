@@ -161,7 +161,7 @@ public final class Nginx: Sendable {
             }
             server {
                 listen 127.0.0.1:\(sink);
-                location /sink { default_type text/plain; return 200 "received $content_length"; }
+                location /sink { client_max_body_size 0; default_type text/plain; return 200 "received $content_length"; }
             }
         }
         """

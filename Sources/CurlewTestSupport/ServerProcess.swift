@@ -175,3 +175,8 @@ enum Loopback {
 public func unusedLoopbackPort() throws -> Int {
     try Loopback.freePorts(1)[0]
 }
+
+/// A new empty folder under the temporary directory, for a test's files.
+public func temporaryTestFolder(_ prefix: String) throws -> String {
+    try Loopback.temporaryFolder(prefix)
+}

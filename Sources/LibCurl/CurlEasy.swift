@@ -21,6 +21,17 @@ public enum CurlReadAction: Sendable {
     case abort
 }
 
+/// What a seek function answers (`CURL_SEEKFUNC_*`).
+public enum CurlSeekAction: Sendable, Hashable {
+    /// The next read starts at the asked offset (`CURL_SEEKFUNC_OK`).
+    case ok
+    /// Seeking failed: the transfer fails (`CURL_SEEKFUNC_FAIL`).
+    case fail
+    /// This body cannot seek (`CURL_SEEKFUNC_CANTSEEK`): libcurl may work around it by reading
+    /// and discarding, or fails with ``CurlCode/sendFailRewind``.
+    case cantSeek
+}
+
 /// Transfer progress as the progress callback sees it (`CURLOPT_XFERINFOFUNCTION`).
 public struct CurlProgress: Sendable, Hashable {
     /// Bytes expected to be received, or 0 when unknown.
@@ -85,6 +96,7 @@ public final class CurlEasy {
     private var headerFunction: ((UnsafeRawBufferPointer) -> CurlWriteAction)?
     private var readFunction: ((UnsafeMutableRawBufferPointer) -> CurlReadAction)?
     private var progressFunction: ((CurlProgress) -> Bool)?
+    private var seekFunction: ((Int64) -> CurlSeekAction)?
     private var debugFunction: ((CurlDebugType, UnsafeRawBufferPointer) -> Void)?
 
     /// The multi this handle is in, set by ``CurlMulti/add(_:)`` and cleared on removal; the
@@ -210,6 +222,7 @@ public final class CurlEasy {
         headerFunction = nil
         readFunction = nil
         progressFunction = nil
+        seekFunction = nil
         debugFunction = nil
         errorBuffer[0] = 0
     }
@@ -242,6 +255,7 @@ public final class CurlEasy {
         headerFunction = nil
         readFunction = nil
         progressFunction = nil
+        seekFunction = nil
         debugFunction = nil
     }
 
@@ -431,6 +445,18 @@ public final class CurlEasy {
         }
     }
 
+    /// Sets the function libcurl calls to move the upload back to an offset from the body's
+    /// start, to send it again (a 307/308 redirect, an authentication round, a retried
+    /// connection); `nil` leaves libcurl unable to rewind. PycURL's `setopt(SEEKFUNCTION, f)`.
+    ///
+    /// The corresponding C options are `CURLOPT_SEEKFUNCTION` and `CURLOPT_SEEKDATA`.
+    public func setSeekFunction(_ function: ((Int64) -> CurlSeekAction)?) throws {
+        try bindCallback("setSeekFunction", "SEEK", data: CURLOPT_SEEKDATA) { handle in
+            seekFunction = function
+            return ccurlew_easy_setopt_seek_callback(handle, CURLOPT_SEEKFUNCTION, function == nil ? nil : curlewSeekCallback)
+        }
+    }
+
     /// Sets the progress function, which returns `false` to abort with
     /// ``CurlCode/abortedByCallback``; setting one turns `CURLOPT_NOPROGRESS` off, `nil` turns
     /// it back on. PycURL's `setopt(XFERINFOFUNCTION, f)`.
@@ -495,6 +521,15 @@ public final class CurlEasy {
         case .bytes: return Int(CURL_READFUNC_ABORT)  // a count outside the buffer is a bug: never let libcurl read past it
         case .pause: return Int(CURL_READFUNC_PAUSE)
         case .abort: return Int(CURL_READFUNC_ABORT)
+        }
+    }
+
+    fileprivate func deliverSeek(_ offset: Int64) -> Int32 {
+        guard let seekFunction else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+        switch inCallback({ seekFunction(offset) }) {
+        case .ok: return Int32(CURL_SEEKFUNC_OK)
+        case .fail: return Int32(CURL_SEEKFUNC_FAIL)
+        case .cantSeek: return Int32(CURL_SEEKFUNC_CANTSEEK)
         }
     }
 
@@ -621,6 +656,12 @@ private let curlewReadCallback: curl_read_callback = { data, size, count, userda
     guard let userdata else { return Int(CURL_READFUNC_ABORT) }
     let buffer = UnsafeMutableRawBufferPointer(start: data, count: size * count)
     return Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue().deliverRead(buffer)
+}
+
+private let curlewSeekCallback: curl_seek_callback = { userdata, offset, origin in
+    // libcurl only ever seeks from the start (SEEK_SET).
+    guard let userdata, origin == SEEK_SET else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    return Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue().deliverSeek(Int64(offset))
 }
 
 private let curlewProgressCallback: curl_xferinfo_callback = { userdata, downloadTotal, downloadNow, uploadTotal, uploadNow in

@@ -109,6 +109,25 @@ public enum CurlSSLVersion: Int, Sendable {
     case tls1_3 = 7
 }
 
+/// HTTP authentication methods for ``CurlEasyOption/httpAuth``: `CURLAUTH_*` bits.
+public struct CurlAuth: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// `CURLAUTH_BASIC`.
+    public static let basic = CurlAuth(rawValue: 1 << 0)
+    /// `CURLAUTH_DIGEST`.
+    public static let digest = CurlAuth(rawValue: 1 << 1)
+    /// `CURLAUTH_NEGOTIATE`.
+    public static let negotiate = CurlAuth(rawValue: 1 << 2)
+    /// `CURLAUTH_NTLM`.
+    public static let ntlm = CurlAuth(rawValue: 1 << 3)
+    /// `CURLAUTH_BEARER`: the token of ``CurlEasyOption/xoauth2Bearer``.
+    public static let bearer = CurlAuth(rawValue: 1 << 6)
+    /// `CURLAUTH_ANY`: every method but `CURLAUTH_DIGEST_IE`, the server's strongest chosen.
+    public static let any = CurlAuth(rawValue: ~(1 << 4))
+}
+
 /// The pause directions of ``CurlEasy/pause(_:)``: `CURLPAUSE_*`.
 public struct CurlPause: OptionSet, Sendable, Hashable {
     public let rawValue: Int32

@@ -56,6 +56,8 @@ public struct CurlVersion: Sendable, Hashable {
     public var supportsPSL: Bool { featureBits & Int(CURL_VERSION_PSL) != 0 }
     /// HSTS (`CURL_VERSION_HSTS`).
     public var supportsHSTS: Bool { featureBits & Int(CURL_VERSION_HSTS) != 0 }
+    /// NTLM authentication (`CURL_VERSION_NTLM`).
+    public var supportsNTLM: Bool { featureBits & Int(CURL_VERSION_NTLM) != 0 }
     /// Thread-safe global init (`CURL_VERSION_THREADSAFE`).
     public var isThreadSafe: Bool { featureBits & Int(CURL_VERSION_THREADSAFE) != 0 }
     /// WebSocket support: the `ws` scheme is among the protocols.

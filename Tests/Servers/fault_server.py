@@ -22,10 +22,28 @@ Paths:
   /slow-body?bytes=N&delay_ms=M
                               a valid response whose N-byte body (byte i is i % 251) is sent one
                               byte every M ms, keep-alive.
+  /echo                       200, the request as JSON: method, header lines, framing, body, and
+                              whether a `100 Continue` was sent for an `Expect: 100-continue`.
+  /refuse-body                with `Expect: 100-continue`: 413 at once, the body never read,
+                              then a close; without it, 413 after reading the body.
+  /flaky?key=K&fails=N&mode=M&retry_after=S
+                              the first N requests with key K fail, then the next answers 200
+                              with JSON: the attempt's number, method and body. Modes: `reset`
+                              (the connection reset before any response byte), `close` (closed
+                              cleanly before any response byte), `503` and `429` (with
+                              `Retry-After: S` when given, keep-alive).
+  /redirect?status=S&to=P     the body read whole, then status S (a 3xx) with `Location: P`.
+  /flaky-count?key=K          200, body: how many requests key K has had.
+  /ntlm?user=U                NTLM's handshake on one connection: 401 `WWW-Authenticate: NTLM`,
+                              then a type-2 challenge for the client's type-1 message, then 200
+                              (JSON: the user name) for a type-3 message from user U on the same
+                              connection, 401 otherwise. The response hashes are not verified
+                              (that is libcurl's half); the messages' form and order are.
 Anything else is a 404, keep-alive.
 """
 
 import argparse
+import base64
 import socket
 import json
 import socketserver
@@ -40,8 +58,11 @@ MAX_HEAD = 64 * 1024
 class Request:
     """A request head: its path, query, header lines and whether the connection stays open."""
 
-    def __init__(self, method, path, query, keep_alive, header_lines, body, framing):
+    def __init__(self, method, path, query, keep_alive, header_lines, body, framing, continued=False, headers=None):
         self.method = method
+        # Whether a `100 Continue` was sent before the body.
+        self.continued = continued
+        self.headers = headers or {}
         self.body = body
         # How the body was framed: "content-length", "chunked" or "none".
         self.framing = framing
@@ -57,6 +78,8 @@ class FaultServer(socketserver.ThreadingTCPServer):
     request_queue_size = 128
 
     def __init__(self, port):
+        self.flaky = {}
+        self.flaky_lock = threading.Lock()
         self.accepted = 0
         self.accepted_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), FaultHandler)
@@ -72,6 +95,8 @@ class FaultServer(socketserver.ThreadingTCPServer):
 class FaultHandler(socketserver.BaseRequestHandler):
     def setup(self):
         self.buffer = b""
+        # NTLM's state on this connection: None, or "challenged" after a type-2 message.
+        self.ntlm = None
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def handle(self):
@@ -99,6 +124,14 @@ class FaultHandler(socketserver.BaseRequestHandler):
         for line in lines[1:]:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
+        url = urllib.parse.urlsplit(target)
+        continued = False
+        if headers.get("expect", "").lower() == "100-continue":
+            if url.path == "/refuse-body":
+                # Refused on the head alone: the body is never read, so the connection closes.
+                self.send(self.head("413 Content Too Large", [("Content-Length", 0), ("Connection", "close")]))
+                return None
+            continued = self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
         if headers.get("transfer-encoding", "").lower() == "chunked":
             framing, body = "chunked", self.read_chunked()
             if body is None:
@@ -111,8 +144,8 @@ class FaultHandler(socketserver.BaseRequestHandler):
                 return None
         connection = headers.get("connection", "").lower()
         keep_alive = version == "HTTP/1.1" and connection != "close"
-        url = urllib.parse.urlsplit(target)
-        return Request(parts[0], url.path, urllib.parse.parse_qs(url.query), keep_alive, lines[1:], body, framing)
+        return Request(parts[0], url.path, urllib.parse.parse_qs(url.query), keep_alive, lines[1:], body, framing,
+                       continued=continued, headers=headers)
 
     def read_exactly(self, count):
         while len(self.buffer) < count:
@@ -206,11 +239,87 @@ class FaultHandler(socketserver.BaseRequestHandler):
             "headers": request.header_lines,
             "framing": request.framing,
             "body": request.body.decode("latin-1"),
+            "continued": request.continued,
         }
         body = json.dumps(report).encode("utf-8")
         if request.method == "HEAD":  # the head alone, with the length a GET would get
             return self.send(self.head("200 OK", [("Content-Type", "application/json"), ("Content-Length", len(body))]))
         return self.respond(body)
+
+    def refuse_body(self, request):
+        self.send(self.head("413 Content Too Large", [("Content-Length", 0), ("Connection", "close")]))
+        return False
+
+    def flaky(self, request):
+        key = request.query.get("key", [""])[0]
+        try:
+            fails = int(request.query.get("fails", ["1"])[0])
+        except ValueError:
+            return self.respond(b"fails must be an integer", status="400 Bad Request")
+        mode = request.query.get("mode", ["reset"])[0]
+        with self.server.flaky_lock:
+            self.server.flaky[key] = self.server.flaky.get(key, 0) + 1
+            attempt = self.server.flaky[key]
+        if attempt > fails:
+            report = {"attempt": attempt, "method": request.method, "body": request.body.decode("latin-1")}
+            body = json.dumps(report).encode("utf-8")
+            return self.send(self.head("200 OK", [("Content-Type", "application/json"), ("Content-Length", len(body))]) + body)
+        if mode == "reset":
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.request.close()
+            return False
+        if mode == "close":
+            self.request.shutdown(socket.SHUT_RDWR)
+            return False
+        status = "503 Service Unavailable" if mode == "503" else "429 Too Many Requests"
+        headers = [("Content-Type", "text/plain"), ("Content-Length", 4)]
+        if "retry_after" in request.query:
+            headers.append(("Retry-After", request.query["retry_after"][0]))
+        return self.send(self.head(status, headers) + b"busy")
+
+    def redirect(self, request):
+        status = request.query.get("status", ["302"])[0]
+        location = request.query.get("to", ["/ok"])[0]
+        return self.send(self.head("%s Redirect" % status, [("Location", location), ("Content-Length", 0)]))
+
+    def flaky_count(self, request):
+        key = request.query.get("key", [""])[0]
+        with self.server.flaky_lock:
+            count = self.server.flaky.get(key, 0)
+        return self.respond(str(count).encode("ascii"))
+
+    def ntlm(self, request):
+        user = request.query.get("user", [""])[0]
+        authorization = request.headers.get("authorization", "")
+        challenge = [("WWW-Authenticate", "NTLM"), ("Content-Length", 0)]
+        if not authorization.startswith("NTLM "):
+            self.ntlm = None
+            return self.send(self.head("401 Unauthorized", challenge))
+        try:
+            message = base64.b64decode(authorization[5:])
+        except ValueError:
+            return self.send(self.head("400 Bad Request", [("Content-Length", 0)]))
+        if message[:8] != b"NTLMSSP\0" or len(message) < 12:
+            return self.send(self.head("400 Bad Request", [("Content-Length", 0)]))
+        kind = struct.unpack("<I", message[8:12])[0]
+        if kind == 1:
+            self.ntlm = "challenged"
+            # Type 2: signature, type, empty target name, flags (Unicode, NTLM), the challenge,
+            # reserved, empty target information.
+            flags = 0x00000001 | 0x00000200
+            type2 = (b"NTLMSSP\0" + struct.pack("<I", 2) + struct.pack("<HHI", 0, 0, 48) + struct.pack("<I", flags)
+                     + b"\x01\x23\x45\x67\x89\xab\xcd\xef" + b"\0" * 8 + struct.pack("<HHI", 0, 0, 48))
+            value = "NTLM " + base64.b64encode(type2).decode("ascii")
+            return self.send(self.head("401 Unauthorized", [("WWW-Authenticate", value), ("Content-Length", 0)]))
+        if kind == 3 and self.ntlm == "challenged" and len(message) >= 44:
+            self.ntlm = None
+            length, _, offset = struct.unpack("<HHI", message[36:44])
+            name = message[offset:offset + length].decode("utf-16-le", errors="replace")
+            if name == user:
+                body = json.dumps({"user": name}).encode("utf-8")
+                return self.send(self.head("200 OK", [("Content-Type", "application/json"), ("Content-Length", len(body))]) + body)
+        self.ntlm = None
+        return self.send(self.head("401 Unauthorized", challenge))
 
     def not_found(self, request):
         return self.respond(b"not found", status="404 Not Found")
@@ -283,6 +392,11 @@ ROUTES = {
     "/garbage": FaultHandler.garbage,
     "/slow-headers": FaultHandler.slow_headers,
     "/slow-body": FaultHandler.slow_body,
+    "/refuse-body": FaultHandler.refuse_body,
+    "/flaky": FaultHandler.flaky,
+    "/flaky-count": FaultHandler.flaky_count,
+    "/redirect": FaultHandler.redirect,
+    "/ntlm": FaultHandler.ntlm,
 }
 
 

@@ -71,6 +71,11 @@ static inline CURLcode ccurlew_easy_setopt_read_callback(CURL *handle, CURLoptio
     return curl_easy_setopt(handle, option, callback);
 }
 
+/// `curl_easy_setopt` for `CURLOPT_SEEKFUNCTION`.
+static inline CURLcode ccurlew_easy_setopt_seek_callback(CURL *handle, CURLoption option, curl_seek_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
 /// `curl_easy_setopt` for `CURLOPT_XFERINFOFUNCTION`.
 static inline CURLcode ccurlew_easy_setopt_xferinfo_callback(CURL *handle, CURLoption option, curl_xferinfo_callback callback) {
     return curl_easy_setopt(handle, option, callback);

@@ -114,8 +114,9 @@ public final class HTTPClient: Sendable {
     /// - Parameters:
     ///   - request: Method, scheme, authority, path and header fields. Only `http` and `https`.
     ///   - body: The request body.
-    ///   - timeout: The whole request's limit, body included; defaults to the configuration's.
+    ///   - timeout: The limit of each attempt, body included; defaults to the configuration's.
     ///   - redirects: Overrides the configuration's redirect policy for this request.
+    ///   - options: Retries, credentials, cookies and progress for this request.
     ///   - logger: Where to log this request; silent by default.
     /// - Throws: ``HTTPClientError``; invalid input throws before anything is sent, and task
     ///   cancellation ends the request with ``HTTPClientError/Kind/cancelled``.
@@ -124,21 +125,36 @@ public final class HTTPClient: Sendable {
         body: HTTPClientRequestBody = .none,
         timeout: Duration? = nil,
         redirects: HTTPClientConfiguration.RedirectPolicy? = nil,
+        options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
         logger: Logger? = nil
+    ) async throws -> HTTPClientResponse {
+        let id = HTTPClientRequestID.next()
+        let policy = options.retry ?? configuration.retry
+        guard policy.maxAttempts > 1 else {
+            return try await attempt(request, body: body, timeout: timeout, redirects: redirects, options: options, logger: logger, id: id)
+        }
+        return try await executeRetrying(request, body: body, timeout: timeout, redirects: redirects, options: options,
+                                         logger: logger, id: id, policy: policy)
+    }
+
+    /// One attempt at `request`.
+    func attempt(
+        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
+        options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID, priorAttempts: Int = 0
     ) async throws -> HTTPClientResponse {
         guard let engine else { throw startupError ?? .shutdown }
         guard !state.withLock({ $0.shutDown }) else { throw HTTPClientError.shutdown }
-        let id = HTTPClientRequestID.next()
         var request = request
         var observation: RequestObservation?
         if configuration.metricsEnabled || configuration.tracingEnabled {
             let url = "\(request.scheme ?? "")://\(request.authority ?? "")\(request.path ?? "/")"
             observation = RequestObservation(request, url: url, id: id, metrics: configuration.metricsEnabled,
-                                             tracing: configuration.tracingEnabled, fields: &request.headerFields)
+                                             tracing: configuration.tracingEnabled, priorAttempts: priorAttempts,
+                                             fields: &request.headerFields)
         }
         let transferRequest: TransferRequest
         do {
-            transferRequest = try self.transferRequest(request, body: body, timeout: timeout, redirects: redirects)
+            transferRequest = try self.transferRequest(request, body: body, timeout: timeout, redirects: redirects, options: options)
         } catch {
             observation?.finished(error, metrics: nil)
             throw error
@@ -183,8 +199,11 @@ public final class HTTPClient: Sendable {
     }
 
     /// GETs `url`.
-    public func get(_ url: String, headers: HTTPFields = [:], timeout: Duration? = nil, logger: Logger? = nil) async throws -> HTTPClientResponse {
-        try await execute(try Self.request(.get, url, headers: headers), timeout: timeout, logger: logger)
+    public func get(
+        _ url: String, headers: HTTPFields = [:], timeout: Duration? = nil, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
+        logger: Logger? = nil
+    ) async throws -> HTTPClientResponse {
+        try await execute(try Self.request(.get, url, headers: headers), timeout: timeout, options: options, logger: logger)
     }
 
     /// POSTs `body` to `url`.
@@ -233,8 +252,8 @@ public final class HTTPClient: Sendable {
     /// Checks `request` and makes the transfer's request from it and the client's defaults.
     func transferRequest(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
-        redirects: HTTPClientConfiguration.RedirectPolicy?
+        redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions = HTTPClientRequestOptions()
     ) throws(HTTPClientError) -> TransferRequest {
-        try TransferRequest(request, body: body, timeout: timeout, redirects: redirects, defaults: requestDefaults)
+        try TransferRequest(request, body: body, timeout: timeout, redirects: redirects, options: options, defaults: requestDefaults)
     }
 }

@@ -69,6 +69,17 @@ public struct HTTPClientConfiguration: Sendable {
         case url(String, excluding: String? = nil)
     }
 
+    /// When a request body goes with `Expect: 100-continue`, so that a server can refuse it
+    /// (401, 413, a redirect) before the body is sent, for a round trip.
+    public enum ExpectContinuePolicy: Sendable, Hashable {
+        /// Never (the default): the body follows the head at once.
+        case never
+        /// With every request that has a body.
+        case always
+        /// With bodies of more than this many bytes, and streams of unknown length.
+        case above(bytes: Int64)
+    }
+
     /// Redirect handling; `.follow(max: 10)` by default.
     public var redirects: RedirectPolicy = .follow(max: 10)
     /// HTTP versions; `.automatic` by default.
@@ -115,6 +126,19 @@ public struct HTTPClientConfiguration: Sendable {
     public var proxy: Proxy = .environment
     /// Connect through this Unix domain socket instead of TCP.
     public var unixSocketPath: String?
+    /// Retries: ``HTTPClientRetryPolicy/disabled`` by default; a request's
+    /// ``HTTPClientRequestOptions/retry`` overrides it.
+    public var retry = HTTPClientRetryPolicy.disabled
+    /// Credentials for every request (sent to the request's own origin only); `nil` by
+    /// default; a request's ``HTTPClientRequestOptions/authentication`` overrides it.
+    public var authentication: HTTPClientAuthentication?
+    /// The cookie jar every request uses (unless it opts out); `nil` (no cookies) by default.
+    public var cookies: HTTPCookieJar?
+    /// When a body goes with `Expect: 100-continue`; `.never` by default.
+    public var expectContinue = ExpectContinuePolicy.never
+    /// Seconds to wait for the server's `100 Continue` before sending the body anyway; 1 by
+    /// default (`CURLOPT_EXPECT_100_TIMEOUT_MS`). Must be above 0.
+    public var expectContinueTimeout: Double = 1
     /// The `User-Agent` sent when a request has none.
     public var userAgent = "Curlew/0.1"
     /// Bytes of response body buffered per request before reading from the network pauses.

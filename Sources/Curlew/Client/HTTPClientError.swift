@@ -44,6 +44,12 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         /// The request body stream threw; ``underlyingError`` is what it threw. The request
         /// was aborted and its connection closed.
         case requestBodyFailed
+        /// The request body had to be sent again (a 307 or 308 redirect, an authentication
+        /// round) but it is a stream, which is read once: use bytes or a file.
+        case requestBodyNotReplayable
+        /// A local file could not be read or written (a body from a file, a download, a cookie
+        /// file); the message names it, the detail gives the system's reason.
+        case fileError
         /// A response body was read by a second iterator while another reads it: a body is
         /// read once, by the first iterator that asks for a chunk.
         case concurrentBodyRead

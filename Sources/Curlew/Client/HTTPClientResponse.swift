@@ -27,6 +27,8 @@ public struct HTTPClientResponse: Sendable {
     public var url: String
     /// Redirects followed to reach this response.
     public var redirectCount: Int
+    /// Attempts made to get it: 1 unless a retry policy sent the request again.
+    public var attempts = 1
 
     /// The status.
     public var status: HTTPResponse.Status { head.status }

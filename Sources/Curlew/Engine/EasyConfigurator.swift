@@ -19,7 +19,16 @@ enum EasyConfigurator {
             if previous != nil { try easy.reset() }
             try configureFully(easy, for: request, h2cRole: h2cRole, share: share)
             try setCallbacks(easy, delivering: callbacks)
+            if request.progress != nil { try easy.setProgressFunction { callbacks.transfer.value?.progress($0) ?? true } }
             if let sockets { try easy.countSockets(in: sockets) }
+        }
+        if let jar = request.cookieJar {
+            // A handle of its own (never pooled: its engine would keep the cookies), given the
+            // jar's cookies; what it knows at the end is merged back.
+            try easy.setopt(.cookieFile, "")
+            let cookies = jar.cookiesToSend()
+            for cookie in cookies { try easy.setopt(.cookieList, cookie.netscapeLine) }
+            loopTransfer.cookiesSent = cookies
         }
         callbacks.transfer.value = loopTransfer
         return shape
@@ -45,6 +54,7 @@ enum EasyConfigurator {
         try easy.setHeaderFunction { callbacks.transfer.value?.headerLine($0) ?? .proceed }
         try easy.setWriteFunction { callbacks.transfer.value?.body($0) ?? .proceed }
         try easy.setReadFunction { callbacks.transfer.value?.read($0) ?? .abort }
+        try easy.setSeekFunction { callbacks.transfer.value?.seek($0) ?? .fail }
     }
 
     /// A WebSocket upgrade (`CONNECT_ONLY` 2) on a fresh handle: the request's settings, the
@@ -66,6 +76,26 @@ enum EasyConfigurator {
     /// Whether Curlew answers WebSocket pings itself: where libcurl has `CURLWS_NOAUTOPONG`
     /// (8.14.0); below that, libcurl answers them.
     static let webSocketAnswersPings = !CurlWebSocketOptions.noAutoPong.isEmpty && CurlVersion.current.versionNumber >= 0x08_0E_00
+
+    private static func setAuthentication(_ easy: CurlEasy, _ authentication: HTTPClientAuthentication) throws {
+        let scheme: CurlAuth
+        switch authentication {
+        case .basic(let username, let password), .digest(let username, let password),
+             .ntlm(let username, let password), .any(let username, let password):
+            try easy.setopt(.username, username)
+            try easy.setopt(.password, password)
+            switch authentication {
+            case .basic: scheme = .basic
+            case .digest: scheme = .digest
+            case .ntlm: scheme = .ntlm
+            default: scheme = .any
+            }
+        case .bearer(let token):
+            try easy.setopt(.xoauth2Bearer, token)
+            scheme = .bearer
+        }
+        try easy.setopt(.httpAuth, Int(scheme.rawValue))
+    }
 
     /// Everything, on a handle fresh from `curl_easy_init` or `curl_easy_reset`.
     private static func configureFully(_ easy: CurlEasy, for request: TransferRequest, h2cRole: H2CRole?, share: CurlShare) throws {
@@ -140,6 +170,12 @@ enum EasyConfigurator {
         }
 
         if request.decompression { try easy.setopt(.acceptEncoding, "") }
+        if configuration.expectContinue != .never {
+            try easy.setopt(.expect100TimeoutMS, TimeLimit.milliseconds(configuration.expectContinueTimeout))
+        }
+
+        // Credentials: to the request's own origin only (UNRESTRICTED_AUTH stays off).
+        if let authentication = request.authentication { try setAuthentication(easy, authentication) }
 
         // Connection lifetime.
         if let age = configuration.maxIdleAge { try easy.setopt(.maxAgeConn, TimeLimit.seconds(age)) }

@@ -12,6 +12,8 @@ struct EasyShape: Equatable {
     var decompression: Bool
     var h2cRole: H2CRole?
     var isTLS: Bool
+    var authentication: HTTPClientAuthentication?
+    var reportsProgress: Bool
 
     init(_ request: TransferRequest, h2cRole: H2CRole?) {
         sendMode = request.sendMode
@@ -21,6 +23,8 @@ struct EasyShape: Equatable {
         decompression = request.decompression
         self.h2cRole = h2cRole
         isTLS = request.isTLS
+        authentication = request.authentication
+        reportsProgress = request.progress != nil
     }
 }
 
@@ -50,11 +54,11 @@ final class EasyPool {
 
     var count: Int { entries.count }
 
-    /// A pooled handle, or a new one.
+    /// A pooled handle, or a new one (always a new one when `fresh`).
     /// - Throws: ``HTTPClientError`` when libcurl cannot make a handle.
-    func take() throws(HTTPClientError) -> Entry {
+    func take(fresh: Bool = false) throws(HTTPClientError) -> Entry {
         thread.assertCurrent("the easy-handle pool")
-        if let entry = entries.popLast() { return entry }
+        if !fresh, let entry = entries.popLast() { return entry }
         do {
             return Entry(easy: try CurlEasy(), shape: nil, callbacks: EasyCallbacks(thread: thread))
         } catch {

@@ -126,7 +126,7 @@ final class MultiDriver: LoopDriver {
         }
         let entry: EasyPool.Entry
         do {
-            entry = try pool.take()
+            entry = try pool.take(fresh: transfer.request.cookieJar != nil)
         } catch {
             return failLaunch(transfer, error)
         }
@@ -210,7 +210,13 @@ final class MultiDriver: LoopDriver {
             if failure == nil, !loopTransfer.headSent, let head = loopTransfer.lastHead { loopTransfer.deliver(head) }
         }
         let metrics = info.map { HTTPClientMetrics($0, tlsResumed: loopTransfer.tlsResumed) }
-        pool.recycle(easy, shape: failure == nil ? loopTransfer.shape : nil, callbacks: loopTransfer.callbacks, keep: accepting)
+        if failure == nil { loopTransfer.finalProgress(info) }
+        if let jar = transfer.request.cookieJar {
+            jar.merge(sent: loopTransfer.cookiesSent, received: (try? easy.getinfo(.cookieList)) ?? [])
+        }
+        // A handle with cookies in its engine is never reused: they would go with its next request.
+        pool.recycle(easy, shape: failure == nil ? loopTransfer.shape : nil, callbacks: loopTransfer.callbacks,
+                     keep: accepting && transfer.request.cookieJar == nil)
         if h2c != nil {
             let outcome = H2CPriming<Transfer>.Outcome(failure, headSent: loopTransfer.headSent,
                                                        mayRunAgain: accepting && !transfer.cancelRequested)

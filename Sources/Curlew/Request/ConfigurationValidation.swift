@@ -34,6 +34,16 @@ extension HTTPClientConfiguration {
         try TimeLimit.check(shutdownGracePeriod, "shutdownGracePeriod", allowsZero: true)
         if let maxIdleAge { try TimeLimit.check(maxIdleAge, "maxIdleAge") }
         if let maxConnectionLifetime { try TimeLimit.check(maxConnectionLifetime, "maxConnectionLifetime") }
+        try retry.validate("retry")
+        try TimeLimit.check(expectContinueTimeout, "expectContinueTimeout")
+        if case .above(let bytes) = expectContinue, bytes < 0 {
+            throw .invalidConfiguration("expectContinue", "must be 0 bytes or more, not \(bytes)")
+        }
+        do {
+            try authentication?.validate()
+        } catch {
+            throw .invalidConfiguration("authentication", error.message)
+        }
         try Self.checkText(userAgent, "userAgent", isHeaderValue: true)
         try Self.checkText(unixSocketPath, "unixSocketPath")
         try Self.checkText(tls.caFile, "tls.caFile")

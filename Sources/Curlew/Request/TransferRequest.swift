@@ -1,4 +1,5 @@
 internal import HTTPTypes
+internal import LibCurl
 
 /// Everything the loop needs to set an easy handle up for one request; built and checked by
 /// ``init(_:body:timeout:redirects:defaults:)`` before anything is sent.
@@ -6,6 +7,8 @@ struct TransferRequest: Sendable {
     enum Body: Sendable {
         case none
         case bytes([UInt8])
+        /// Files and bytes of known length, read by the loop (``SegmentReader``); replayable.
+        case segments(BodySegments)
         /// Fed by a producer task through ``UploadStream``; `length` nil means chunked.
         case stream(length: Int64?)
     }
@@ -44,6 +47,13 @@ struct TransferRequest: Sendable {
     /// Whether the scheme is https.
     var isTLS: Bool
     var decompression: Bool
+    /// Credentials, the request's or the client's.
+    var authentication: HTTPClientAuthentication?
+    /// The jar whose cookies go with the request, when cookies are on for it.
+    var cookieJar: HTTPCookieJar?
+    /// Called with the transfer's progress, and the least milliseconds between calls.
+    var progress: (@Sendable (HTTPClientProgress) -> Void)?
+    var progressIntervalMS: Int = 100
 
     /// Whether this request goes as h2c with prior knowledge (cleartext, HTTP/2 asked for).
     var usesH2CPriorKnowledge: Bool { !isTLS && configuration.httpVersion == .http2PriorKnowledge }
@@ -83,7 +93,8 @@ struct TransferRequest: Sendable {
     ///   character, a head too large, or a timeout or redirect limit out of range.
     init(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
-        redirects: HTTPClientConfiguration.RedirectPolicy?, defaults: Defaults
+        redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
+        defaults: Defaults
     ) throws(HTTPClientError) {
         let configuration = defaults.configuration
         guard let scheme = request.scheme?.lowercased() else { throw .invalidRequest("the request has no scheme") }
@@ -153,8 +164,14 @@ struct TransferRequest: Sendable {
         // and URLSession send none); no 100-continue round trip before a body.
         if let declaredLength, !framing.writesLength { lines.append("Content-Length: \(declaredLength)") }
         if !has.accept { lines.append("Accept:") }
+        if framing.carriesBytes && !has.expect {
+            lines.append(Self.expectsContinue(configuration.expectContinue, length: framing.length) ? "Expect: 100-continue" : "Expect:")
+        }
+        if let contentType = body.contentType, !has.contentType, framing.carriesBytes {
+            lines.append("Content-Type: \(contentType)")
+            has.contentType = true
+        }
         if framing.mode == .post && !has.contentType { lines.append("Content-Type:") }
-        if framing.carriesBytes && !has.expect { lines.append("Expect:") }
         // libcurl's `Proxy-Connection: Keep-Alive` to an HTTP proxy: a header no standard defines.
         if scheme == "http" && defaults.mayUseHTTPProxy { lines.append("Proxy-Connection:") }
 
@@ -191,6 +208,24 @@ struct TransferRequest: Sendable {
         self.originKey = originKey
         self.isTLS = scheme == "https"
         self.decompression = configuration.decompression && !has.acceptEncoding
+        let authentication = options.authentication ?? configuration.authentication
+        if let authentication, options.authentication != nil { try authentication.validate() }
+        if case .ntlm = authentication, !CurlVersion.current.supportsNTLM {
+            throw HTTPClientError(.unsupported, "NTLM authentication is not built into libcurl \(CurlVersion.current.version)")
+        }
+        self.authentication = authentication
+        self.cookieJar = options.usesCookies ? configuration.cookies : nil
+        self.progress = options.progress
+        if options.progress != nil { self.progressIntervalMS = Int(TimeLimit.graceSeconds(options.progressInterval) * 1000) }
+    }
+
+    /// Whether a body of `length` bytes (-1: unknown) goes with `Expect: 100-continue`.
+    static func expectsContinue(_ policy: HTTPClientConfiguration.ExpectContinuePolicy, length: Int64) -> Bool {
+        switch policy {
+        case .never: return false
+        case .always: return true
+        case .above(let bytes): return length < 0 || length > bytes
+        }
     }
 }
 
@@ -229,6 +264,10 @@ struct Framing {
         case .bytes(let bytes):
             length = bytes.isEmpty ? nil : Int64(bytes.count)
             transferBody = bytes.isEmpty ? .none : .bytes(bytes)
+        case .segments(let segments):
+            if let problem = segments.problem { throw .invalidRequest(problem) }
+            length = segments.length == 0 ? nil : segments.length
+            transferBody = segments.length == 0 ? .none : .segments(segments)
         case .stream(let streamLength, _):
             if let streamLength, streamLength < 0 {
                 throw .invalidRequest("the body stream's length must be 0 or more, not \(streamLength)")

@@ -45,7 +45,12 @@ final class RequestObservation: Sendable {
 
     /// Starts observing `request` (absolute: scheme and authority set). With tracing on, a client
     /// span starts in the current `ServiceContext` and its context is injected into `fields`.
-    init(_ request: HTTPRequest, url: String, id: HTTPClientRequestID, metrics: Bool, tracing: Bool, fields: inout HTTPFields) {
+    /// Attempts made before this one (retries), counted in `http.request.resend_count`.
+    private let priorAttempts: Int
+
+    init(_ request: HTTPRequest, url: String, id: HTTPClientRequestID, metrics: Bool, tracing: Bool, priorAttempts: Int = 0,
+         fields: inout HTTPFields) {
+        self.priorAttempts = priorAttempts
         method = request.method.rawValue
         (address, port) = Self.server(of: request)
         recordsMetrics = metrics
@@ -92,7 +97,8 @@ final class RequestObservation: Sendable {
         if let span {
             if let status = head.status { span.attributes["http.response.status_code"] = status }
             if let version { span.attributes["network.protocol.version"] = version }
-            if let redirects = metrics?.redirectCount, redirects > 0 { span.attributes["http.request.resend_count"] = redirects }
+            let resends = (metrics?.redirectCount ?? 0) + priorAttempts
+            if resends > 0 { span.attributes["http.request.resend_count"] = resends }
             if let error {
                 span.attributes["error.type"] = error.kind.rawValue
                 span.recordError(error)

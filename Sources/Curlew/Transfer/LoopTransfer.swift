@@ -19,8 +19,19 @@ final class LoopTransfer {
     var failure: HTTPClientError?
     /// Whether the TLS session of the final head's connection was resumed (GnuTLS only).
     var tlsResumed: Bool?
-    /// The bytes of a `.bytes` body still to send.
+    /// The bytes of a `.bytes` body already handed to libcurl.
     var bodyOffset = 0
+    /// The reader of a `.segments` body (files, forms).
+    private lazy var segmentReader: SegmentReader? = {
+        if case .segments(let segments) = request.body { return SegmentReader(segments) }
+        return nil
+    }()
+    /// Bytes of a `.stream` body handed to libcurl: it can rewind only while none were.
+    private var streamedBytes = 0
+    /// The cookies fed to the handle, to tell what the response changed.
+    var cookiesSent: [HTTPCookieJar.Cookie] = []
+    /// When progress was last reported (`ContinuousClock` instant), if it was.
+    private var lastProgress: ContinuousClock.Instant?
     /// What the easy handle was set up for.
     var shape: EasyShape?
 
@@ -96,15 +107,71 @@ final class LoopTransfer {
             }
             bodyOffset += count
             return .bytes(count)
+        case .segments:
+            switch segmentReader?.read(into: buffer) ?? .bytes(0) {
+            case .bytes(let count): return .bytes(count)
+            case .failed(let error):
+                failure = failure ?? error
+                return .abort
+            }
         case .stream:
             switch transfer.readUpload(into: buffer) {
-            case .bytes(let count): return .bytes(count)
+            case .bytes(let count):
+                streamedBytes += count
+                return .bytes(count)
             case .pause: return .pause
             case .abort(let error):
                 failure = failure ?? error
                 return .abort
             }
         }
+    }
+
+    /// libcurl wants the body again from `offset` (a 307/308 redirect, an authentication
+    /// round, a connection retried): bytes and files go back; a stream only if nothing of it
+    /// was read yet.
+    func seek(_ offset: Int64) -> CurlSeekAction {
+        switch request.body {
+        case .none:
+            return offset == 0 ? .ok : .fail
+        case .bytes(let bytes):
+            guard offset >= 0, offset <= Int64(bytes.count) else { return .fail }
+            bodyOffset = Int(offset)
+            return .ok
+        case .segments:
+            return segmentReader?.seek(to: offset) == true ? .ok : .fail
+        case .stream:
+            if offset == 0 && streamedBytes == 0 { return .ok }
+            failure = failure ?? HTTPClientError(
+                .requestBodyNotReplayable,
+                "the request body had to be sent again (a 307/308 redirect or an authentication round), but a stream is read once: send bytes or a file")
+            return .fail
+        }
+    }
+
+    /// libcurl's progress callback: reports to the request's progress closure, at most once per
+    /// interval.
+    func progress(_ figures: CurlProgress) -> Bool {
+        guard let report = request.progress else { return true }
+        let now = ContinuousClock.now
+        if let lastProgress, now - lastProgress < .milliseconds(request.progressIntervalMS) { return true }
+        lastProgress = now
+        report(Self.progress(figures))
+        return true
+    }
+
+    /// The last report, when the transfer succeeded: the final figures, however soon after the
+    /// previous report.
+    func finalProgress(_ info: CurlTransferInfo?) {
+        guard let report = request.progress, let info else { return }
+        report(HTTPClientProgress(sent: info.sizeUpload, totalToSend: request.bodyLength > 0 ? request.bodyLength : nil,
+                                  received: info.sizeDownload,
+                                  totalToReceive: info.contentLengthDownload >= 0 ? info.contentLengthDownload : nil))
+    }
+
+    private static func progress(_ figures: CurlProgress) -> HTTPClientProgress {
+        HTTPClientProgress(sent: figures.uploadNow, totalToSend: figures.uploadTotal > 0 ? figures.uploadTotal : nil,
+                           received: figures.downloadNow, totalToReceive: figures.downloadTotal > 0 ? figures.downloadTotal : nil)
     }
 
     /// libcurl 7.88.1 can report a short HTTP/2 body (RST, GOAWAY) as complete: the failure
