@@ -36,7 +36,7 @@ Paths:
   /flaky-count?key=K          200, body: how many requests key K has had.
   /ntlm?user=U                NTLM's handshake on one connection: 401 `WWW-Authenticate: NTLM`,
                               then a type-2 challenge for the client's type-1 message, then 200
-                              (JSON: the user name) for a type-3 message from user U on the same
+                              (JSON: the user name, method and body) for a type-3 message from user U on the same
                               connection, 401 otherwise. The response hashes are not verified
                               (that is libcurl's half); the messages' form and order are.
 Anything else is a 404, keep-alive.
@@ -316,7 +316,7 @@ class FaultHandler(socketserver.BaseRequestHandler):
             length, _, offset = struct.unpack("<HHI", message[36:44])
             name = message[offset:offset + length].decode("utf-16-le", errors="replace")
             if name == user:
-                body = json.dumps({"user": name}).encode("utf-8")
+                body = json.dumps({"user": name, "method": request.method, "body": request.body.decode("latin-1")}).encode("utf-8")
                 return self.send(self.head("200 OK", [("Content-Type", "application/json"), ("Content-Length", len(body))]) + body)
         self.ntlm = None
         return self.send(self.head("401 Unauthorized", challenge))

@@ -19,6 +19,15 @@ public enum HTTPClientAuthentication: Sendable, Hashable {
 }
 
 extension HTTPClientAuthentication {
+    /// Whether libcurl answers a 401 challenge with these credentials and sends the request
+    /// again (digest, NTLM, any); basic and bearer go with the first request.
+    var answersChallenges: Bool {
+        switch self {
+        case .digest, .ntlm, .any: return true
+        case .basic, .bearer: return false
+        }
+    }
+
     /// Checks the credentials can be sent: no control characters, and a user name without `:`
     /// for basic (where it would split the credentials).
     func validate() throws(HTTPClientError) {

@@ -53,6 +53,10 @@ final class LoopTransfer {
     /// Whether libcurl will follow this head rather than return it.
     func isInterim(_ head: HeadParser.Head) -> Bool {
         if (100..<200).contains(head.status) && head.status != 101 { return true }
+        // A 401 that libcurl may answer with credentials (digest, NTLM, any) and send again:
+        // held back, and handed over only when its body starts or the transfer ends, since
+        // libcurl skips the body of a 401 it answers.
+        if head.status == 401, request.authentication?.answersChallenges == true { return true }
         guard let max = request.maxRedirects, head.hasLocation else { return false }
         // libcurl follows every 3xx with a Location except 304.
         return (300..<400).contains(head.status) && head.status != 304 && redirectsSeen <= max
@@ -65,7 +69,7 @@ final class LoopTransfer {
         guard let head = parser.feed(line) else { return .proceed }
         lastHead = head
         if isInterim(head) {
-            if head.hasLocation && head.status >= 300 { redirectsSeen += 1 }
+            if head.hasLocation && (300..<400).contains(head.status) { redirectsSeen += 1 }
             return .proceed
         }
         deliver(head)
