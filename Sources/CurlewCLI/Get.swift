@@ -38,12 +38,19 @@ struct Get: AsyncParsableCommand {
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print request and response heads and timings on stderr.")
     var verbose = false
 
+    @Flag(name: [.customShort("#"), .customLong("progress-bar")], help: "Draw upload and download progress on stderr even when it is not a terminal.")
+    var progressBar = false
+
+    @OptionGroup var transfer: TransferFlags
+
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if urls.isEmpty { throw ValidationError("give at least one URL") }
         if output != nil && urls.count > 1 { throw ValidationError("-o/--output takes one URL") }
-        if data != nil && dataBinary != nil { throw ValidationError("give -d or --data-binary, not both") }
+        if [data != nil, dataBinary != nil, transfer.hasBody].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of -d, --data-binary, -F and -T")
+        }
         for header in headers where !header.contains(":") {
             throw ValidationError("a header must look like \"Name: value\": \(header)")
         }
@@ -54,16 +61,19 @@ struct Get: AsyncParsableCommand {
         configuration.redirects = followRedirects ? .follow(max: 10) : .disallow
         configuration.decompression = compressed
         let body = try requestBody()
+        let (jar, cookieField) = try transfer.cookies()
+        transfer.apply(to: &configuration, jar: jar)
         let client = try HTTPClient(configuration: configuration)
         let outcomes = await withTaskGroup(of: (Int, Result<Fetched, any Error>).self) { group in
             for (index, url) in urls.enumerated() {
-                group.addTask { (index, await Result(catching: { try await fetch(url, client: client, body: body) })) }
+                group.addTask { (index, await Result(catching: { try await fetch(url, client: client, body: body, cookie: cookieField) })) }
             }
             var outcomes: [(Int, Result<Fetched, any Error>)] = []
             for await outcome in group { outcomes.append(outcome) }
             return outcomes.sorted { $0.0 < $1.0 }
         }
         await client.shutdown()
+        if let path = transfer.cookieJar, let jar { try jar.save(toFile: path) }
         var exitCode: Int32 = 0
         for (index, outcome) in outcomes {
             switch outcome {
@@ -86,18 +96,17 @@ struct Get: AsyncParsableCommand {
         var body: [UInt8]
     }
 
-    private func requestBody() throws -> [UInt8]? {
-        if let data { return Array(data.utf8) }
+    private func requestBody() throws -> HTTPClientRequestBody? {
+        if let data { return .string(data) }
+        if let body = try transfer.body() { return body }
         guard let dataBinary else { return nil }
-        guard dataBinary.hasPrefix("@") else { return Array(dataBinary.utf8) }
-        let path = String(dataBinary.dropFirst())
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
-        }
-        return Array(contents)
+        guard dataBinary.hasPrefix("@") else { return .string(dataBinary) }
+        return try .file(String(dataBinary.dropFirst()))
     }
 
-    private func fetch(_ url: String, client: HTTPClient, body: [UInt8]?) async throws -> Fetched {
+    private var drawsProgress: Bool { progressBar || stderrIsTerminal }
+
+    private func fetch(_ url: String, client: HTTPClient, body: HTTPClientRequestBody?, cookie: String?) async throws -> Fetched {
         var fields = HTTPFields()
         for header in headers {
             let parts = header.split(separator: ":", maxSplits: 1)
@@ -106,39 +115,52 @@ struct Get: AsyncParsableCommand {
             }
             fields.append(HTTPField(name: name, value: parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""))
         }
-        let requestMethod = (body != nil && method == "GET") ? "POST" : method
+        if let cookie { fields[.cookie] = cookie }
+        let defaultMethod = transfer.uploadFile != nil ? "PUT" : body != nil ? "POST" : "GET"
+        let requestMethod = method == "GET" ? defaultMethod : method
         guard let httpMethod = HTTPRequest.Method(requestMethod) else {
             throw HTTPClientError(.invalidRequest, "not a valid method: \(requestMethod)")
         }
         let request = try HTTPClient.request(httpMethod, url, headers: fields)
         if verbose { printRequest(request, url: url) }
-        let response = try await client.execute(request, body: body.map { .bytes($0) } ?? .none, timeout: connection.duration)
+        var options = HTTPClientRequestOptions()
+        let uploadBar = body != nil && drawsProgress && (transfer.hasBody || dataBinary?.hasPrefix("@") == true) ? ProgressBar("↑") : nil
+        if let uploadBar {
+            options.progress = { progress in
+                guard let total = progress.totalToSend else { return }
+                if progress.sent >= total { uploadBar.finish(progress.sent, of: total) } else { uploadBar.update(progress.sent, of: total) }
+            }
+        }
+        if let output {
+            let downloadBar = drawsProgress ? ProgressBar("↓") : nil
+            if let downloadBar {
+                let previous = options.progress
+                options.progress = { progress in
+                    previous?(progress)
+                    downloadBar.update(progress.received, of: progress.totalToReceive)
+                }
+            }
+            let download = try await client.download(request, to: output, body: body ?? .none, timeout: connection.duration, options: options)
+            downloadBar?.finish(download.byteCount, of: download.byteCount)
+            if verbose { printResponse(download.response) }
+            printTimings(download.response)
+            return Fetched(status: download.response.status.code, body: [])
+        }
+        let response = try await client.execute(request, body: body ?? .none, timeout: connection.duration, options: options)
         if verbose { printResponse(response) }
         var collected: [UInt8] = []
-        var file: FileHandle?
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
-                throw HTTPClientError(.other, "cannot write \(output)")
-            }
-            file = handle
-        }
-        defer { try? file?.close() }
-        let expected = response.headerFields[.contentLength].flatMap(Int.init)
-        let progress = file != nil && stderrIsTerminal ? Progress(expected: expected) : nil
-        var received = 0
-        for try await chunk in response.body {
-            received += chunk.count
-            if let file { file.write(Data(chunk)) } else { collected += chunk }
-            progress?.update(received)
-        }
-        progress?.finish(received)
-        if verbose, let metrics = response.body.metrics {
-            let line = String(format: "* timings: dns %.3f ms, connect %.3f ms, tls %.3f ms, first byte %.3f ms, total %.3f ms, connection %@",
-                              metrics.nameLookup * 1000, metrics.connect * 1000, metrics.tlsHandshake * 1000,
-                              metrics.firstByte * 1000, metrics.total * 1000, metrics.connectionReused ? "reused" : "new")
-            FileHandle.standardError.write(Data("\(line)\n".utf8))
-        }
+        for try await chunk in response.body { collected += chunk }
+        printTimings(response)
         return Fetched(status: response.status.code, body: collected)
+    }
+
+    private func printTimings(_ response: HTTPClientResponse) {
+        guard verbose, let metrics = response.body.metrics else { return }
+        let line = String(format: "* timings: dns %.3f ms, connect %.3f ms, tls %.3f ms, first byte %.3f ms, total %.3f ms, connection %@",
+                          metrics.nameLookup * 1000, metrics.connect * 1000, metrics.tlsHandshake * 1000,
+                          metrics.firstByte * 1000, metrics.total * 1000, metrics.connectionReused ? "reused" : "new")
+        FileHandle.standardError.write(Data("\(line)\n".utf8))
+        if response.attempts > 1 { FileHandle.standardError.write(Data("* attempts: \(response.attempts)\n".utf8)) }
     }
 
     private func printRequest(_ request: HTTPRequest, url: String) {
@@ -151,39 +173,6 @@ struct Get: AsyncParsableCommand {
         var text = "< \(response.version.rawValue) \(response.status.code) \(response.status.reasonPhrase)\n"
         for field in response.headerFields { text += "< \(field.name): \(field.value)\n" }
         FileHandle.standardError.write(Data("\(text)<\n".utf8))
-    }
-}
-
-/// A download progress bar on stderr, drawn only on a terminal.
-final class Progress: @unchecked Sendable {
-    // @unchecked Sendable: used by one task only (the one reading the body); never shared.
-    let expected: Int?
-    private var lastDraw = ContinuousClock.now
-
-    init(expected: Int?) { self.expected = expected }
-
-    func update(_ received: Int) {
-        guard ContinuousClock.now - lastDraw > .milliseconds(100) else { return }
-        lastDraw = .now
-        draw(received)
-    }
-
-    func finish(_ received: Int) {
-        draw(received)
-        FileHandle.standardError.write(Data("\n".utf8))
-    }
-
-    private func draw(_ received: Int) {
-        let mib = Double(received) / 1_048_576
-        var line = String(format: "\r%8.2f MiB", mib)
-        if let expected, expected > 0 {
-            let fraction = min(1, Double(received) / Double(expected))
-            let width = 30
-            let filled = Int(fraction * Double(width))
-            line += " [" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "]"
-            line += String(format: " %3.0f%%", fraction * 100)
-        }
-        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 
