@@ -16,7 +16,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2
 
-.PHONY: deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
+.PHONY: large-files deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -60,6 +60,11 @@ demo: deps-demo
 ## Benchmarks/run.sh installs its own Debian packages (apt-get update first) when missing.
 bench: deps-libcurl deps-python
 	bash Benchmarks/run.sh
+
+## Peak RSS of curlew downloading and uploading 16 MiB and 1 GiB files over loopback nginx.
+large-files: deps-demo
+	$(call install_missing,time)
+	bash scripts/large-files.sh
 
 ## Build the package in debug mode.
 build: deps-build
