@@ -196,6 +196,34 @@ struct ServicesTests {
         await client.shutdown()
     }
 
+    @Test("retries: a span per attempt with its resend count, one request id, a log line per retry")
+    func retries() async throws {
+        let fault = try FaultServer.shared()
+        var policy = HTTPClientRetryPolicy(maxAttempts: 3)
+        policy.initialBackoff = .milliseconds(1)
+        let client = try client {
+            $0.tracingEnabled = true
+            $0.retry = policy
+        }
+        let logs = CapturedLogs()
+        observability.tracer.inner.clearAll()
+        let response = try await client.get(fault.url("/flaky?key=\(UUID().uuidString)&fails=2&mode=503&retry_after=0"), logger: logs.logger)
+        _ = try await response.body.collect(upTo: 1 << 20)
+        #expect(response.attempts == 3)
+        let spans = observability.tracer.inner.finishedSpans.filter {
+            $0.kind == .client && $0.attributes["curlew.request.id"]?.toSpanAttribute() == .string(response.requestID.description)
+        }
+        #expect(spans.count == 3)
+        let resends = spans.map { $0.attributes["http.request.resend_count"]?.toSpanAttribute() }
+        #expect(resends.contains(nil) && resends.contains(.int64(1)) && resends.contains(.int64(2)))
+        let statuses = spans.compactMap { $0.attributes["http.response.status_code"]?.toSpanAttribute() }
+        #expect(statuses.filter { $0 == .int64(503) }.count == 2 && statuses.contains(.int64(200)))
+        let retried = logs.entries.withLock { $0 }.filter { $0.0 == "retrying request" }
+        #expect(retried.count == 2)
+        #expect(retried.allSatisfy { "\($0.1["curlew.request.id"] ?? "")" == response.requestID.description })
+        await client.shutdown()
+    }
+
     @Test("one request id on the response, the request's log lines and its span")
     func requestID() async throws {
         let client = try client { $0.tracingEnabled = true }
