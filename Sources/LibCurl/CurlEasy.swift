@@ -1,67 +1,5 @@
 internal import CCurlew
 
-/// What a write or header callback tells libcurl to do with the bytes it was handed.
-public enum CurlWriteAction: Sendable {
-    /// The bytes were taken; go on.
-    case proceed
-    /// Pause receiving (`CURL_WRITEFUNC_PAUSE`); libcurl hands the same bytes again after
-    /// ``CurlEasy/pause(_:)`` resumes it.
-    case pause
-    /// Abort the transfer with ``CurlCode/writeError``.
-    case abort
-}
-
-/// What a read callback hands libcurl.
-public enum CurlReadAction: Sendable {
-    /// This many bytes were written into the buffer; 0 ends the upload.
-    case bytes(Int)
-    /// Nothing yet: pause sending (`CURL_READFUNC_PAUSE`) until ``CurlEasy/pause(_:)`` resumes.
-    case pause
-    /// Abort the transfer (`CURL_READFUNC_ABORT`, ``CurlCode/abortedByCallback``).
-    case abort
-}
-
-/// What a seek function answers (`CURL_SEEKFUNC_*`).
-public enum CurlSeekAction: Sendable, Hashable {
-    /// The next read starts at the asked offset (`CURL_SEEKFUNC_OK`).
-    case ok
-    /// Seeking failed: the transfer fails (`CURL_SEEKFUNC_FAIL`).
-    case fail
-    /// This body cannot seek (`CURL_SEEKFUNC_CANTSEEK`): libcurl may work around it by reading
-    /// and discarding, or fails with ``CurlCode/sendFailRewind``.
-    case cantSeek
-}
-
-/// Transfer progress as the progress callback sees it (`CURLOPT_XFERINFOFUNCTION`).
-public struct CurlProgress: Sendable, Hashable {
-    /// Bytes expected to be received, or 0 when unknown.
-    public var downloadTotal: Int64
-    /// Bytes received so far.
-    public var downloadNow: Int64
-    /// Bytes expected to be sent, or 0 when unknown.
-    public var uploadTotal: Int64
-    /// Bytes sent so far.
-    public var uploadNow: Int64
-}
-
-/// The kind of text a debug callback receives (`curl_infotype`).
-public enum CurlDebugType: Int, Sendable {
-    /// `CURLINFO_TEXT`: libcurl's own notes, such as "Connected to …".
-    case text = 0
-    /// `CURLINFO_HEADER_IN`: a response head line.
-    case headerIn = 1
-    /// `CURLINFO_HEADER_OUT`: the request head.
-    case headerOut = 2
-    /// `CURLINFO_DATA_IN`: body bytes received.
-    case dataIn = 3
-    /// `CURLINFO_DATA_OUT`: body bytes sent.
-    case dataOut = 4
-    /// `CURLINFO_SSL_DATA_IN`: TLS bytes received.
-    case sslDataIn = 5
-    /// `CURLINFO_SSL_DATA_OUT`: TLS bytes sent.
-    case sslDataOut = 6
-}
-
 /// One libcurl easy handle: one transfer at a time, configured by typed options. PycURL's `Curl`.
 ///
 /// The corresponding C type is `CURL`; the handle is made with `curl_easy_init`, gets
@@ -161,7 +99,7 @@ public final class CurlEasy {
 
     /// Throws for a failed call. Only transfers (`perform`, `pause`) write the error buffer, so
     /// only they read it; other calls say what they were doing.
-    private func check(_ code: CURLcode, _ what: @autoclosure () -> String, readsErrorBuffer: Bool = false) throws(CurlError) {
+    func check(_ code: CURLcode, _ what: @autoclosure () -> String, readsErrorBuffer: Bool = false) throws(CurlError) {
         guard code != CURLE_OK else { return }
         let detail = readsErrorBuffer ? errorDetail : ""
         throw CurlError(CurlCode(code), detail: detail.isEmpty ? what() : detail)
@@ -543,98 +481,6 @@ public final class CurlEasy {
         inCallback { debugFunction(type, bytes) }
     }
 
-    // MARK: - Info
-
-    /// The figures of the last transfer most clients report, read in one call: times in
-    /// microseconds, sizes, status, connections opened, redirects and the remote address. Not
-    /// in PycURL; each field is a `getinfo` of its own there.
-    ///
-    /// The corresponding C function is `curl_easy_getinfo`, twelve times, from C.
-    public func transferInfo() throws -> CurlTransferInfo {
-        let handle = try liveHandle("transferInfo")
-        var info = ccurlew_transfer_info()
-        try check(ccurlew_easy_transfer_info(handle, &info), "cannot read the transfer's info")
-        return CurlTransferInfo(
-            nameLookupMicroseconds: Int64(info.namelookup_us), connectMicroseconds: Int64(info.connect_us),
-            appConnectMicroseconds: Int64(info.appconnect_us), startTransferMicroseconds: Int64(info.starttransfer_us),
-            totalMicroseconds: Int64(info.total_us), sizeDownload: Int64(info.size_download), sizeUpload: Int64(info.size_upload),
-            contentLengthDownload: Int64(info.content_length_download), responseCode: info.response_code,
-            numConnects: info.num_connects, redirectCount: info.redirect_count,
-            primaryIP: info.primary_ip.map { String(cString: $0) }
-        )
-    }
-
-    /// A `long` result of the last transfer. PycURL's `Curl.getinfo(option)`.
-    ///
-    /// The corresponding C function is `curl_easy_getinfo`.
-    public func getinfo(_ info: CurlInfo<Int>) throws -> Int {
-        let handle = try liveHandle("getinfo")
-        var value = 0
-        try check(ccurlew_easy_getinfo_long(handle, info.info, &value), "cannot read info \(info.rawValue)")
-        return value
-    }
-
-    /// A `curl_off_t` result of the last transfer (sizes, microsecond times).
-    ///
-    /// The corresponding C function is `curl_easy_getinfo`.
-    public func getinfo(_ info: CurlInfo<Int64>) throws -> Int64 {
-        let handle = try liveHandle("getinfo")
-        var value: curl_off_t = 0
-        try check(ccurlew_easy_getinfo_off_t(handle, info.info, &value), "cannot read info \(info.rawValue)")
-        return Int64(value)
-    }
-
-    /// A `double` result of the last transfer (times in seconds).
-    ///
-    /// The corresponding C function is `curl_easy_getinfo`.
-    public func getinfo(_ info: CurlInfo<Double>) throws -> Double {
-        let handle = try liveHandle("getinfo")
-        var value = 0.0
-        try check(ccurlew_easy_getinfo_double(handle, info.info, &value), "cannot read info \(info.rawValue)")
-        return value
-    }
-
-    /// A string result of the last transfer, or `nil` when libcurl has none.
-    ///
-    /// The corresponding C function is `curl_easy_getinfo`.
-    public func getinfo(_ info: CurlInfo<String?>) throws -> String? {
-        let handle = try liveHandle("getinfo")
-        var value: UnsafeMutablePointer<CChar>?
-        try check(ccurlew_easy_getinfo_string(handle, info.info, &value), "cannot read info \(info.rawValue)")
-        return value.map { String(cString: $0) }
-    }
-
-    /// A list result (cookies, engines); the list libcurl returns is freed here.
-    ///
-    /// The corresponding C function is `curl_easy_getinfo`, then `curl_slist_free_all`.
-    public func getinfo(_ info: CurlInfo<[String]>) throws -> [String] {
-        let handle = try liveHandle("getinfo")
-        var list: UnsafeMutablePointer<curl_slist>?
-        try check(ccurlew_easy_getinfo_slist(handle, info.info, &list), "cannot read info \(info.rawValue)")
-        defer { curl_slist_free_all(list) }
-        return CurlSList.strings(of: list)
-    }
-
-    /// The TLS session behind the last transfer, or `nil` when it used none.
-    ///
-    /// The corresponding C function is `curl_easy_getinfo(CURLINFO_TLS_SSL_PTR)`.
-    public func tlsSession() throws -> CurlTLSSession? {
-        let handle = try liveHandle("tlsSession")
-        var info: UnsafeMutablePointer<curl_tlssessioninfo>?
-        try check(ccurlew_easy_getinfo_tls_session(handle, &info), "cannot read CURLINFO_TLS_SSL_PTR")
-        guard let info, info.pointee.backend != CURLSSLBACKEND_NONE else { return nil }
-        return CurlTLSSession(backend: Int(info.pointee.backend.rawValue), internals: info.pointee.internals)
-    }
-
-    /// The socket of the last transfer's connection, or `nil` (`CURLINFO_ACTIVESOCKET`).
-    ///
-    /// The corresponding C function is `curl_easy_getinfo(CURLINFO_ACTIVESOCKET)`.
-    public func activeSocket() throws -> Int32? {
-        let handle = try liveHandle("activeSocket")
-        var socket: curl_socket_t = CURL_SOCKET_BAD
-        try check(ccurlew_easy_getinfo_socket(handle, CURLINFO_ACTIVESOCKET, &socket), "cannot read CURLINFO_ACTIVESOCKET")
-        return socket == CURL_SOCKET_BAD ? nil : socket
-    }
 }
 
 // The C trampolines. Each receives the unretained `CurlEasy` given as its DATA option (see
