@@ -37,13 +37,29 @@ ALL_CONFIGS=(
     "ws-echo-c16    echo  ws  16    50000 msgps"
     "big-h1-c4      big   h1  4     400   mibps"
     "inflight-h1    slow  h1  -     -     kib_per_inflight"
+    # The cost curves (curves.py): Curlew and c-baseline only.
+    "curve-h1-c1       small h1  1     3000  rps"
+    "curve-h1-c4       small h1  4     10000 rps"
+    "curve-h1-c16      small h1  16    20000 rps"
+    "curve-h1-c64      small h1  64    20000 rps"
+    "curve-h1-c256     small h1  256   20000 rps"
+    "curve-h1-c1024    small h1  1024  20000 rps"
+    "curve-h2c-c1      small h2c 1     3000  rps"
+    "curve-h2c-c4      small h2c 4     10000 rps"
+    "curve-h2c-c16     small h2c 16    20000 rps"
+    "curve-h2c-c64     small h2c 64    20000 rps"
+    "curve-h2c-c256    small h2c 256   20000 rps"
+    "curve-h2c-c1024   small h2c 1024  20000 rps"
+    "curve-inflight-100    slow h1 i100    - kib_per_inflight"
+    "curve-inflight-1000   slow h1 i1000   - kib_per_inflight"
+    "curve-inflight-10000  slow h1 i10000  - kib_per_inflight"
 )
 CONFIGS="${CONFIGS:-$(for c in "${ALL_CONFIGS[@]}"; do printf '%s ' "${c%% *}"; done)}"
 
 say() { printf '%s\n' "$*" >&2; }
 
 # --- 1. Debian packages ------------------------------------------------------------------------
-PACKAGES=(libcurl4-gnutls-dev libev-dev nginx openssl python3 wrk nghttp2-client time)
+PACKAGES=(libcurl4-gnutls-dev libev-dev nginx openssl python3 wrk nghttp2-client time gnuplot-nox)
 install_missing() {
     if ! command -v dpkg-query >/dev/null; then
         say "run.sh: no dpkg-query; install by hand: ${PACKAGES[*]}"
@@ -171,6 +187,7 @@ url_for() {  # endpoint proto -> URL
 
 applies() {  # client config proto -> whether the client runs that configuration
     case "$1" in
+        *) [[ "$2" != curve-* ]] || [ "$1" = curlew ] || [ "$1" = c-baseline ] || return 1 ;;&
         wrk) [ "$3" = h1 ] && [[ "$2" != inflight-* ]] ;;
         h2load) [ "$3" = h2c ] || [ "$3" = h2 ] ;;
         # Two loops only pay with two origins: the cleartext /small runs, over four loopback addresses.
@@ -262,7 +279,9 @@ for round in $(seq "$ROUNDS"); do
     for spec in "${ALL_CONFIGS[@]}"; do
         read -r config endpoint proto c n metric <<< "$spec"
         [[ " $CONFIGS " == *" $config "* ]] || continue
-        if [ "$c" = - ]; then c=$BENCH_INFLIGHT; n=$BENCH_INFLIGHT; else n="$(scaled "$n" "$c")"; fi
+        if [ "$c" = - ]; then c=$BENCH_INFLIGHT; n=$BENCH_INFLIGHT
+        elif [[ "$c" == i* ]]; then c=${c#i}; n=$c
+        else n="$(scaled "$n" "$c")"; fi
         say "[round $round/$ROUNDS] $config ($proto C=$c N=$n)"
         for client in $CLIENTS; do
             applies "$client" "$config" "$proto" || continue
@@ -276,6 +295,13 @@ done
 python3 "$here/table.py" "$results" > "$results_dir/run-$stamp.md"
 cp "$results_dir/run-$stamp.md" "$results_dir/latest.md"
 cat "$results_dir/latest.md"
+if grep -q "^config=curve-" "$results"; then
+    python3 "$here/curves.py" "$results" --markdown "$results_dir/curves-$stamp.md" --svg "$results_dir/curves-$stamp.svg" > /dev/null
+    cp "$results_dir/curves-$stamp.md" "$results_dir/latest-curves.md"
+    [ -s "$results_dir/curves-$stamp.svg" ] && cp "$results_dir/curves-$stamp.svg" "$results_dir/latest-curves.svg"
+    sed -i "s|(curves-$stamp.svg)|(latest-curves.svg)|" "$results_dir/latest-curves.md"
+    say "Cost curves: results/latest-curves.md and results/latest-curves.svg"
+fi
 say "Raw lines: $results (and results/latest.txt); table: results/latest.md"
 [ -s "$failure_log" ] && say "Failed runs' output: $failure_log"
 exit 0

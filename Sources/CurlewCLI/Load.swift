@@ -15,11 +15,23 @@ struct Load: AsyncParsableCommand {
     @Option(name: [.customShort("n"), .customLong("requests")], help: "Requests to make (default 1000 unless -d is given).")
     var requests: Int?
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "Seconds to run instead of a request count.")
+    @Option(name: [.customShort("D"), .customLong("duration")], help: "Seconds to run instead of a request count.")
     var duration: Double?
 
-    @Option(name: [.customShort("c"), .customLong("concurrency")], help: "Requests in flight at once.")
+    @Option(name: [.customShort("c"), .customLong("concurrency")], help: "Requests in flight at once (at most, with --rate).")
     var concurrency = 16
+
+    @Option(name: [.customShort("R"), .customLong("rate")], help: "Requests per second, held constant; latencies are measured from each request's intended start (coordinated omission corrected, as wrk2 does).")
+    var rate: Double?
+
+    @Option(name: [.customShort("X"), .customLong("request")], help: "The request method.")
+    var method = "GET"
+
+    @Option(name: [.customShort("H"), .customLong("header")], help: "A request header, \"Name: value\"; repeatable.")
+    var headers: [String] = []
+
+    @Option(name: [.customShort("d"), .customLong("data")], help: "A request body (sends POST unless -X says otherwise); @file reads it from a file.")
+    var data: String?
 
     @Flag(name: .customLong("json"), help: "Print the report as JSON.")
     var json = false
@@ -31,16 +43,47 @@ struct Load: AsyncParsableCommand {
         if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
         if let duration, !(duration > 0) { throw ValidationError("-d must be a positive number of seconds") }
         if concurrency < 1 { throw ValidationError("-c must be at least 1") }
+        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number of requests per second") }
+        for header in headers where !header.contains(":") {
+            throw ValidationError("a header must look like \"Name: value\": \(header)")
+        }
+    }
+
+    /// The request every worker sends, and its body.
+    private func template() throws -> (HTTPRequest, HTTPClientRequestBody) {
+        var fields = HTTPFields()
+        for header in headers {
+            let parts = header.split(separator: ":", maxSplits: 1)
+            guard let name = HTTPField.Name(String(parts[0]).trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("not a valid header name: \(parts[0])")
+            }
+            fields.append(HTTPField(name: name, value: parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""))
+        }
+        var body = HTTPClientRequestBody.none
+        if let data {
+            if data.hasPrefix("@") {
+                let path = String(data.dropFirst())
+                guard let contents = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+                body = .bytes(contents)
+            } else {
+                body = .string(data)
+            }
+        }
+        let name = data != nil && method == "GET" ? "POST" : method
+        guard let httpMethod = HTTPRequest.Method(name) else { throw ValidationError("not a valid method: \(name)") }
+        return (try HTTPClient.request(httpMethod, url, headers: fields), body)
     }
 
     func run() async throws {
         var configuration = connection.configuration()
         configuration.maxConnectionsPerHost = concurrency
         configuration.redirects = .disallow
+        let (request, body) = try template()
         let client = try HTTPClient(configuration: configuration)
+        let timeout = connection.duration
         // Fail fast with one clear line when the URL cannot be reached at all.
         do {
-            _ = try await client.get(url, timeout: connection.duration).body.collect(upTo: 64 << 20)
+            _ = try await client.execute(request, body: body, timeout: timeout).body.collect(upTo: 64 << 20)
         } catch {
             await client.shutdown()
             Failure.report(url, error)
@@ -55,19 +98,32 @@ struct Load: AsyncParsableCommand {
         let tally = Tally(countsDNS: !isLiteral)
         let start = ContinuousClock.now
         let progress = stderrIsTerminal && !json ? Task { await drawProgress(tally, start: start) } : nil
+        // With --rate, worker i of C sends at start + i/R, then every C/R seconds: a request
+        // that comes back late makes the next one late, and its latency counts from when it
+        // should have gone (wrk2's correction for coordinated omission).
+        let workers = concurrency
+        let rate = rate
+        let interval = rate.map { Duration.nanoseconds(Int64(Double(workers) / $0 * 1e9)) }
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
+            for worker in 0..<workers {
                 group.addTask {
+                    var intended = start + (rate.map { .nanoseconds(Int64(Double(worker) / $0 * 1e9)) } ?? .zero)
                     while tally.claim(total: total), deadline.map({ ContinuousClock.now < $0 }) ?? true {
+                        if interval != nil, intended > ContinuousClock.now {
+                            try? await Task.sleep(until: intended, clock: .continuous)
+                        }
                         let began = ContinuousClock.now
                         do {
-                            let response = try await client.get(url, timeout: connection.duration)
+                            let response = try await client.execute(request, body: body, timeout: timeout)
                             var bytes = 0
                             for try await chunk in response.body { bytes += chunk.count }
-                            tally.success(status: response.status.code, bytes: bytes, latency: ContinuousClock.now - began, metrics: response.body.metrics)
+                            let ended = ContinuousClock.now
+                            tally.success(status: response.status.code, bytes: bytes, latency: ended - (interval == nil ? began : intended),
+                                          serviceTime: ended - began, metrics: response.body.metrics)
                         } catch {
                             tally.failure(error)
                         }
+                        if let interval { intended += interval }
                     }
                 }
             }
@@ -76,7 +132,7 @@ struct Load: AsyncParsableCommand {
         if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = ContinuousClock.now - start
         await client.shutdown()
-        let report = tally.report(url: url, elapsed: elapsed, concurrency: concurrency, loops: connection.loops)
+        let report = tally.report(url: url, elapsed: elapsed, concurrency: concurrency, loops: connection.loops, rate: rate)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -115,7 +171,11 @@ final class Tally: Sendable {
         var dnsCacheHits = 0
         var tlsResumed = 0
         var tlsFull = 0
+        /// Latency in µs: from the intended start with --rate, from the actual start without.
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        /// Service time in µs, from each request's actual start (the same as `histogram`
+        /// without --rate).
+        var serviceTimes = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
     private let state = Locked(State())
@@ -133,12 +193,13 @@ final class Tally: Sendable {
         }
     }
 
-    func success(status: Int, bytes: Int, latency: Duration, metrics: HTTPClientMetrics?) {
+    func success(status: Int, bytes: Int, latency: Duration, serviceTime: Duration, metrics: HTTPClientMetrics?) {
         state.withLock { state in
             state.succeeded += 1
             state.bytes += bytes
             state.statuses[status, default: 0] += 1
-            state.histogram.record(UInt64(max(1, latency.seconds * 1_000_000)))
+            state.histogram.record(UInt64(min(60_000_000, max(1, latency.seconds * 1_000_000))))
+            state.serviceTimes.record(UInt64(min(60_000_000, max(1, serviceTime.seconds * 1_000_000))))
             guard let metrics else { return }
             if metrics.connectionReused {
                 state.reusedConnections += 1
@@ -162,10 +223,17 @@ final class Tally: Sendable {
         state.withLock { ($0.succeeded, $0.errors.values.reduce(0, +)) }
     }
 
-    func report(url: String, elapsed: Duration, concurrency: Int, loops: Int) -> LoadReport {
+    func report(url: String, elapsed: Duration, concurrency: Int, loops: Int, rate: Double?) -> LoadReport {
         state.withLock { state in
             let seconds = max(elapsed.seconds, 0.000_001)
             func ms(_ percentile: Double) -> Double { Double(state.histogram.valueAtPercentile(percentile)) / 1000 }
+            func serviceMs(_ percentile: Double) -> Double { Double(state.serviceTimes.valueAtPercentile(percentile)) / 1000 }
+            // HdrHistogram's percentile distribution (its own iteration, halving the distance
+            // to 100 % every 5 steps, as its percentile output does).
+            let distribution = state.histogram.percentiles(ticksPerHalfDistance: 5).map {
+                LoadReport.Bucket(percentile: $0.percentileLevelIteratedTo, milliseconds: Double($0.value) / 1000,
+                                  count: Int($0.totalCountToThisValue))
+            }
             let errors = state.errors.values.reduce(0, +)
             return LoadReport(
                 url: url, concurrency: concurrency, loops: loops,
@@ -173,6 +241,10 @@ final class Tally: Sendable {
                 durationSeconds: seconds, requestsPerSecond: Double(state.succeeded) / seconds,
                 mebibytesPerSecond: Double(state.bytes) / seconds / 1_048_576,
                 latencyMilliseconds: .init(p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: Double(state.histogram.max) / 1000),
+                rate: rate,
+                serviceTimeMilliseconds: .init(p50: serviceMs(50), p90: serviceMs(90), p99: serviceMs(99), p999: serviceMs(99.9),
+                                               max: Double(state.serviceTimes.max) / 1000),
+                histogram: distribution,
                 statusCounts: Dictionary(uniqueKeysWithValues: state.statuses.map { ("\($0.key)", $0.value) }),
                 errorsByKind: state.errors,
                 connections: .init(new: state.newConnections, reused: state.reusedConnections),
@@ -207,6 +279,14 @@ struct LoadReport: Codable, Sendable {
         var max: Double
     }
 
+    /// A point of the latency distribution: the latency at a percentile, and the requests at
+    /// or below it.
+    struct Bucket: Codable, Sendable {
+        var percentile: Double
+        var milliseconds: Double
+        var count: Int
+    }
+
     struct Connections: Codable, Sendable {
         var new: Int
         var reused: Int
@@ -226,7 +306,15 @@ struct LoadReport: Codable, Sendable {
     var durationSeconds: Double
     var requestsPerSecond: Double
     var mebibytesPerSecond: Double
+    /// Latency: from each request's intended start with --rate (coordinated omission
+    /// corrected), from its actual start without.
     var latencyMilliseconds: Latency
+    /// The rate asked for (--rate), if any.
+    var rate: Double?
+    /// From each request's actual start: the server's and client's time alone.
+    var serviceTimeMilliseconds: Latency
+    /// The latency distribution by percentile.
+    var histogram: [Bucket]
     var statusCounts: [String: Int]
     var errorsByKind: [String: Int]
     var connections: Connections
@@ -238,10 +326,15 @@ struct LoadReport: Codable, Sendable {
             "curlew load \(url)",
             String(format: "  %d requests (%d ok, %d errors) in %.2f s at concurrency %d, %d loop(s)", requests, succeeded, errors, durationSeconds, concurrency, loops),
             String(format: "  %.0f requests/s, %.2f MiB/s", requestsPerSecond, mebibytesPerSecond),
-            String(format: "  latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms",
+            String(format: "  latency%@ p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms",
+                   rate == nil ? "" : " (from intended starts)",
                    latencyMilliseconds.p50, latencyMilliseconds.p90, latencyMilliseconds.p99, latencyMilliseconds.p999, latencyMilliseconds.max),
             "  status: " + statusCounts.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "),
         ]
+        if let rate {
+            lines.insert(String(format: "  rate asked: %.0f requests/s; service time p50 %.3f ms, p99 %.3f ms, max %.3f ms", rate,
+                                serviceTimeMilliseconds.p50, serviceTimeMilliseconds.p99, serviceTimeMilliseconds.max), at: 4)
+        }
         if !errorsByKind.isEmpty {
             lines.append("  errors: " + errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "))
         }

@@ -115,7 +115,7 @@ struct CurlewCLITests {
     @Test("argument errors exit 64 with a usage line")
     func argumentErrors() async throws {
         for arguments in [["get"], ["get", "--http1.1", "--http2", "http://x/"], ["load", "-n", "0", "http://x/"],
-                          ["load", "-n", "5", "-d", "1", "http://x/"], ["get", "-o", "f", "http://a/", "http://b/"], ["nosuch"]] {
+                          ["load", "-n", "5", "-D", "1", "http://x/"], ["load", "--rate", "0", "http://x/"], ["get", "-o", "f", "http://a/", "http://b/"], ["nosuch"]] {
             let result = try await runCurlew(arguments)
             #expect(result.status == 64, "\(arguments)")
             #expect(result.stderr.contains("Error:") || result.stderr.contains("Usage:"), "\(arguments)")
@@ -137,6 +137,35 @@ struct CurlewCLITests {
         #expect((connections["new"] ?? 0) + (connections["reused"] ?? 0) == 300)
         #expect(object["dnsCacheHits"] != nil)
         #expect(object["tlsSessions"] != nil)
+        // The distribution: percentiles rising to 100, counts rising to every request.
+        let histogram = try #require(object["histogram"] as? [[String: Double]])
+        #expect(histogram.last?["percentile"] == 100)
+        #expect(histogram.last?["count"] == 300)
+        #expect(zip(histogram, histogram.dropFirst()).allSatisfy { ($0["milliseconds"] ?? 0) <= ($1["milliseconds"] ?? 0) })
+    }
+
+    @Test("load --rate holds the rate asked for, measuring latency from intended starts; -X, -H and -d send bodies")
+    func loadRate() async throws {
+        let httpbin = try Httpbin.shared()
+        // 100 requests at 200/s take about half a second: well over the time at full speed.
+        let paced = try await runCurlew(["load", "-n", "100", "-c", "4", "--rate", "200", "--json", nginx.httpURL("/small")])
+        #expect(paced.status == 0, "\(paced.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(paced.stdout.utf8)) as? [String: Any])
+        #expect(object["succeeded"] as? Int == 100)
+        #expect(object["rate"] as? Double == 200)
+        // The rate is a ceiling the run keeps to: 100 requests at 200/s cannot end in under
+        // (100 - 4) / 200 s, whatever the server's speed (the first of each worker goes at once).
+        #expect((object["durationSeconds"] as? Double ?? 0) >= 0.48)
+        #expect(object["serviceTimeMilliseconds"] is [String: Double])
+        // httpbin answers /put only to PUT, /post only to POST (the method -d implies), and
+        // /bearer only with the Authorization header: 200 for every request shows each went as asked.
+        for arguments in [["-X", "PUT", "-d", "payload", httpbin.url("/put")], ["-d", "payload", httpbin.url("/post")],
+                          ["-H", "Authorization: Bearer t0ken", httpbin.url("/bearer")]] {
+            let run = try await runCurlew(["load", "-n", "20", "-c", "2", "--json"] + arguments)
+            #expect(run.status == 0, "\(run.stderr)")
+            let counted = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            #expect((counted["statusCounts"] as? [String: Int]) == ["200": 20], "\(arguments)")
+        }
     }
 
     @Test("load prints a text report with a histogram, and counts errors by kind")

@@ -25,6 +25,8 @@ public final class HTTPClient: Sendable {
     let startupError: HTTPClientError?
     /// What every request of this client gets, worked out once.
     let requestDefaults: TransferRequest.Defaults
+    /// The swift-metrics handles of its requests, when metrics are on.
+    let metricHandles: MetricHandles?
     private let state = Locked(State())
 
     private struct State {
@@ -57,6 +59,7 @@ public final class HTTPClient: Sendable {
         self.engine = engine
         startupError = nil
         requestDefaults = Self.defaults(configuration, engine)
+        metricHandles = configuration.metricsEnabled ? MetricHandles() : nil
     }
 
     private init(failed error: HTTPClientError) {
@@ -64,6 +67,7 @@ public final class HTTPClient: Sendable {
         engine = nil
         startupError = error
         requestDefaults = Self.defaults(configuration, nil)
+        metricHandles = nil
     }
 
     deinit {
@@ -148,7 +152,7 @@ public final class HTTPClient: Sendable {
         var observation: RequestObservation?
         if configuration.metricsEnabled || configuration.tracingEnabled {
             let url = "\(request.scheme ?? "")://\(request.authority ?? "")\(request.path ?? "/")"
-            observation = RequestObservation(request, url: url, id: id, metrics: configuration.metricsEnabled,
+            observation = RequestObservation(request, url: url, id: id, metrics: metricHandles,
                                              tracing: configuration.tracingEnabled, priorAttempts: priorAttempts,
                                              fields: &request.headerFields)
         }

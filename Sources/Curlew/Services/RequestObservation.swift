@@ -48,9 +48,14 @@ final class RequestObservation: Sendable {
     /// Attempts made before this one (retries), counted in `http.request.resend_count`.
     private let priorAttempts: Int
 
-    init(_ request: HTTPRequest, url: String, id: HTTPClientRequestID, metrics: Bool, tracing: Bool, priorAttempts: Int = 0,
-         fields: inout HTTPFields) {
+    /// The client's metric handles, when metrics are on.
+    private let handles: MetricHandles?
+
+    init(_ request: HTTPRequest, url: String, id: HTTPClientRequestID, metrics handles: MetricHandles?, tracing: Bool,
+         priorAttempts: Int = 0, fields: inout HTTPFields) {
         self.priorAttempts = priorAttempts
+        self.handles = handles
+        let metrics = handles != nil
         method = request.method.rawValue
         (address, port) = Self.server(of: request)
         recordsMetrics = metrics
@@ -66,8 +71,8 @@ final class RequestObservation: Sendable {
         } else {
             span = nil
         }
-        if metrics {
-            let meter = Meter(label: Name.activeRequests, dimensions: [
+        if let handles {
+            let meter = handles.meter(Name.activeRequests, [
                 ("http.request.method", method), ("server.address", address), ("server.port", "\(port)"),
             ])
             meter.increment()
@@ -115,6 +120,7 @@ final class RequestObservation: Sendable {
     }
 
     private func record(_ error: HTTPClientError?, head: State, version: String?, metrics: HTTPClientMetrics?) {
+        guard let handles else { return }
         let server: [(String, String)] = [("server.address", address), ("server.port", "\(port)")]
         var dimensions = [("http.request.method", method)] + server
         if let status = head.status { dimensions.append(("http.response.status_code", "\(status)")) }
@@ -126,29 +132,27 @@ final class RequestObservation: Sendable {
         }
         guard let metrics else {
             // Ended before libcurl had timings (refused before sending, cancelled in line).
-            Timer(label: Name.duration, dimensions: dimensions, preferredDisplayUnit: .seconds).recordNanoseconds(0)
+            handles.timer(Name.duration, dimensions).recordNanoseconds(0)
             return
         }
-        Timer(label: Name.duration, dimensions: dimensions, preferredDisplayUnit: .seconds).recordSeconds(metrics.total)
-        Recorder(label: Name.requestBodySize, dimensions: dimensions).record(metrics.bodyBytesSent)
-        Recorder(label: Name.responseBodySize, dimensions: dimensions).record(metrics.bodyBytesReceived)
-        Counter(label: Name.connections, dimensions: server + [("curlew.connection.reused", "\(metrics.connectionReused)")]).increment()
+        handles.timer(Name.duration, dimensions).recordSeconds(metrics.total)
+        handles.recorder(Name.requestBodySize, dimensions).record(metrics.bodyBytesSent)
+        handles.recorder(Name.responseBodySize, dimensions).record(metrics.bodyBytesReceived)
+        handles.counter(Name.connections, server + [("curlew.connection.reused", "\(metrics.connectionReused)")]).increment()
         if !metrics.connectionReused {
             if metrics.nameLookup > 0 {
-                Timer(label: Name.dnsLookup, dimensions: [("dns.question.name", address)], preferredDisplayUnit: .seconds)
-                    .recordSeconds(metrics.nameLookup)
+                handles.timer(Name.dnsLookup, [("dns.question.name", address)]).recordSeconds(metrics.nameLookup)
             }
-            Timer(label: Name.connect, dimensions: server, preferredDisplayUnit: .seconds).recordSeconds(metrics.connect)
+            handles.timer(Name.connect, server).recordSeconds(metrics.connect)
             if metrics.tlsHandshake > 0 {
-                Timer(label: Name.tlsHandshake, dimensions: server, preferredDisplayUnit: .seconds)
-                    .recordSeconds(metrics.tlsHandshake - metrics.connect)
+                handles.timer(Name.tlsHandshake, server).recordSeconds(metrics.tlsHandshake - metrics.connect)
             }
         }
         if metrics.firstByte > 0 {
-            Timer(label: Name.firstByte, dimensions: server, preferredDisplayUnit: .seconds).recordSeconds(metrics.firstByte)
+            handles.timer(Name.firstByte, server).recordSeconds(metrics.firstByte)
         }
         if let resumed = metrics.tlsSessionResumed {
-            Counter(label: Name.tlsSessions, dimensions: server + [("curlew.tls.resumed", "\(resumed)")]).increment()
+            handles.counter(Name.tlsSessions, server + [("curlew.tls.resumed", "\(resumed)")]).increment()
         }
     }
 
