@@ -72,9 +72,7 @@ final class RequestObservation: Sendable {
             span = nil
         }
         if let handles {
-            let meter = handles.meter(Name.activeRequests, [
-                ("http.request.method", method), ("server.address", address), ("server.port", "\(port)"),
-            ])
+            let meter = handles.activeRequests(.init(method: method, address: address, port: port))
             meter.increment()
             activeRequests = meter
         } else {
@@ -121,38 +119,33 @@ final class RequestObservation: Sendable {
 
     private func record(_ error: HTTPClientError?, head: State, version: String?, metrics: HTTPClientMetrics?) {
         guard let handles else { return }
-        let server: [(String, String)] = [("server.address", address), ("server.port", "\(port)")]
-        var dimensions = [("http.request.method", method)] + server
-        if let status = head.status { dimensions.append(("http.response.status_code", "\(status)")) }
-        if let version { dimensions.append(("network.protocol.version", version)) }
+        var errorType: String?
         if let error {
-            dimensions.append(("error.type", error.kind.rawValue))
+            errorType = error.kind.rawValue
         } else if let status = head.status, status >= 400 {
-            dimensions.append(("error.type", "\(status)"))
+            errorType = "\(status)"
         }
+        let series = handles.request(.init(method: method, address: address, port: port, status: head.status, version: version, error: errorType))
         guard let metrics else {
             // Ended before libcurl had timings (refused before sending, cancelled in line).
-            handles.timer(Name.duration, dimensions).recordNanoseconds(0)
+            series.duration.recordNanoseconds(0)
             return
         }
-        handles.timer(Name.duration, dimensions).recordSeconds(metrics.total)
-        handles.recorder(Name.requestBodySize, dimensions).record(metrics.bodyBytesSent)
-        handles.recorder(Name.responseBodySize, dimensions).record(metrics.bodyBytesReceived)
-        handles.counter(Name.connections, server + [("curlew.connection.reused", "\(metrics.connectionReused)")]).increment()
-        if !metrics.connectionReused {
-            if metrics.nameLookup > 0 {
-                handles.timer(Name.dnsLookup, [("dns.question.name", address)]).recordSeconds(metrics.nameLookup)
-            }
-            handles.timer(Name.connect, server).recordSeconds(metrics.connect)
-            if metrics.tlsHandshake > 0 {
-                handles.timer(Name.tlsHandshake, server).recordSeconds(metrics.tlsHandshake - metrics.connect)
-            }
+        series.duration.recordSeconds(metrics.total)
+        series.requestBodySize.record(metrics.bodyBytesSent)
+        series.responseBodySize.record(metrics.bodyBytesReceived)
+        let server = handles.server(.init(address: address, port: port))
+        if metrics.connectionReused {
+            server.reusedConnections.increment()
+        } else {
+            server.newConnections.increment()
+            if metrics.nameLookup > 0 { server.dnsLookup.recordSeconds(metrics.nameLookup) }
+            server.connect.recordSeconds(metrics.connect)
+            if metrics.tlsHandshake > 0 { server.tlsHandshake.recordSeconds(metrics.tlsHandshake - metrics.connect) }
         }
-        if metrics.firstByte > 0 {
-            handles.timer(Name.firstByte, server).recordSeconds(metrics.firstByte)
-        }
+        if metrics.firstByte > 0 { server.firstByte.recordSeconds(metrics.firstByte) }
         if let resumed = metrics.tlsSessionResumed {
-            handles.counter(Name.tlsSessions, server + [("curlew.tls.resumed", "\(resumed)")]).increment()
+            (resumed ? server.tlsResumed : server.tlsFull).increment()
         }
     }
 
