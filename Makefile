@@ -16,7 +16,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2
 
-.PHONY: large-files deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
+.PHONY: fuzz large-files deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -65,6 +65,11 @@ bench: deps-libcurl deps-python
 large-files: deps-demo
 	$(call install_missing,time)
 	bash scripts/large-files.sh
+
+## The parsers fuzzed at length: 300,000 generated URLs against libcurl's curl_url and 300,000
+## generated response heads against the reference parser (make test runs 5,000 and 20,000).
+fuzz: deps-build
+	CURLEW_FUZZ_COUNT=300000 swift test -c release --filter 'URLFuzzTests|HeadParserFuzzTests'
 
 ## Build the package in debug mode.
 build: deps-build
