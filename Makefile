@@ -12,9 +12,10 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 
 # httpbin served by gunicorn, from PyPI (Debian packages neither), at versions known to work with
 # each other and with Flask 3; the WebSocket test server's websockets; hypercorn with aioquic for
-# the HTTP/3 test server. PIP_BREAK_SYSTEM_PACKAGES lets pip install beside Debian's own
+# the HTTP/3 test server; h2 (also a hypercorn dependency) for the misbehaving HTTP/2 server.
+# PIP_BREAK_SYSTEM_PACKAGES lets pip install beside Debian's own
 # Python packages (PEP 668); older pips ignore it.
-PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2
+PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2 h2==4.4.1
 
 .PHONY: fuzz large-files deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 

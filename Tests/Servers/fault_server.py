@@ -11,6 +11,10 @@ Paths:
                               asking one and the start-up probe included), keep-alive.
   /hang                       reads the request, never answers, holds the socket until the
                               client goes.
+  /hang-mid-body              Content-Length: 100000, 10000 body bytes, then nothing more;
+                              holds the socket until the client goes.
+  CONNECT (any target)        200 Connection established, then a close: a proxy that drops
+                              the tunnel it just opened.
   /reset-mid-body             Content-Length: 100000, 10000 body bytes, then a reset (RST,
                               from SO_LINGER 0).
   /truncated                  Content-Length: 1000, 500 body bytes, then a clean close (FIN).
@@ -103,6 +107,9 @@ class FaultHandler(socketserver.BaseRequestHandler):
         while True:
             request = self.read_request()
             if request is None:
+                return
+            if request.method == "CONNECT":
+                self.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 return
             behaviour = ROUTES.get(request.path, FaultHandler.not_found)
             if not behaviour(self, request) or not request.keep_alive:
@@ -330,6 +337,13 @@ class FaultHandler(socketserver.BaseRequestHandler):
             pass
         return False
 
+    def hang_mid_body(self, request):
+        head = self.head("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", 100000)])
+        self.send(head + bytes(i % 251 for i in range(10000)))
+        while self.receive():
+            pass
+        return False
+
     def reset_mid_body(self, request):
         head = self.head("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", 100000)])
         self.send(head + bytes(i % 251 for i in range(10000)))
@@ -387,6 +401,7 @@ ROUTES = {
     "/echo": FaultHandler.echo,
     "/hang": FaultHandler.hang,
     "/reset-mid-body": FaultHandler.reset_mid_body,
+    "/hang-mid-body": FaultHandler.hang_mid_body,
     "/truncated": FaultHandler.truncated,
     "/bad-chunk": FaultHandler.bad_chunk,
     "/garbage": FaultHandler.garbage,

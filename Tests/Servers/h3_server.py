@@ -118,7 +118,24 @@ async def byte_stream(scope, receive, send):
             return
 
 
+async def hang_head(scope, receive, send):
+    """Never answers: waits until the client goes."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def hang_mid_body(scope, receive, send):
+    """Content-Length 100000, 10000 bytes, then nothing more until the client goes."""
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/octet-stream"), (b"content-length", b"100000")]})
+    await send({"type": "http.response.body", "body": pattern(0, 10000), "more_body": True})
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 ROUTES = {
+    "/hang-head": ("GET", hang_head),
+    "/hang-mid-body": ("GET", hang_mid_body),
     "/hello": ("GET", hello),
     "/version": ("GET", version),
     "/echo": ("POST", echo),

@@ -204,7 +204,7 @@ final class MultiDriver: LoopDriver {
         byTransfer[ObjectIdentifier(transfer)] = nil
         try? multi.remove(easy)
         let info = try? easy.transferInfo()
-        var failure = error
+        var failure = error.map(loopTransfer.refined)
         if failure == nil {
             failure = loopTransfer.truncation(info)
             if failure == nil, !loopTransfer.headSent, let head = loopTransfer.lastHead { loopTransfer.deliver(head) }

@@ -178,6 +178,14 @@ final class LoopTransfer {
                            received: figures.downloadNow, totalToReceive: figures.downloadTotal > 0 ? figures.downloadTotal : nil)
     }
 
+    /// `error` as the caller should see it: libcurl 7.88.1 reports a stream whose HTTP/2
+    /// connection went away (GOAWAY, the server gone) before any response as
+    /// `CURLE_PARTIAL_FILE`, which is no truncated body but a lost connection.
+    func refined(_ error: HTTPClientError) -> HTTPClientError {
+        guard error.kind == .truncatedBody, lastHead == nil else { return error }
+        return HTTPClientError(.networkError, "the connection closed before any response", detail: error.detail, curlCode: error.curlCode)
+    }
+
     /// libcurl 7.88.1 can report a short HTTP/2 body (RST, GOAWAY) as complete: the failure
     /// when fewer bytes arrived than the head announced.
     func truncation(_ info: CurlTransferInfo?) -> HTTPClientError? {

@@ -1,0 +1,64 @@
+internal import Foundation
+internal import CurlewLocks
+
+/// A misbehaving HTTP/2 server on loopback: `Tests/Servers/h2_fault_server.py`, on the `h2`
+/// package (PyPI, pinned by `make test`): h2c with prior knowledge on ``port`` and HTTP/2 over
+/// TLS on ``tlsPort`` (trust ``TestCertificates/caCertificate`` of ``certificates``). One fault
+/// per path: `/ok`, `/slow-ok`, `/hang-head`, `/hang-mid-body`, `/rst-mid-body`, `/truncated`,
+/// `/goaway`, `/garbage`, `/stall-upload` (listed in the script).
+public final class H2FaultServer: Sendable {
+    /// The h2c port, on 127.0.0.1.
+    public let port: Int
+    /// The TLS port, on 127.0.0.1.
+    public let tlsPort: Int
+    /// The certificates the TLS port presents.
+    public let certificates: TestCertificates
+    private let process: ServerProcess
+
+    /// `http://127.0.0.1:<port><path>`: h2c, to be sent with prior knowledge.
+    public func h2cURL(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+    /// `https://localhost:<tlsPort><path>`.
+    public func tlsURL(_ path: String) -> String { "https://localhost:\(tlsPort)\(path)" }
+
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/Servers/h2_fault_server.py").path
+
+    private static let sharedInstance = Locked<H2FaultServer?>(nil)
+
+    /// One server for the whole test process, started on first use and stopped at exit.
+    public static func shared() throws -> H2FaultServer {
+        try sharedInstance.withLock { instance in
+            if let instance, instance.process.isRunning { return instance }
+            let started = try H2FaultServer()
+            instance = started
+            return started
+        }
+    }
+
+    /// Starts a server of its own; ``stop()`` ends it (the test process's exit does too).
+    public init() throws {
+        let python = try Loopback.executable("python3")
+        do {
+            try Loopback.run(python, ["-c", "import h2"])
+        } catch {
+            throw TestServerError("the h2 package is missing from \(python): run `make test`, which installs it\n\(error)")
+        }
+        certificates = try TestCertificates.generate()
+        let folder = try Loopback.temporaryFolder("curlew-test-h2-fault")
+        let ports = try Loopback.freePorts(2)
+        port = ports[0]
+        tlsPort = ports[1]
+        let logPath = "\(folder)/h2_fault_server.log"
+        process = try ServerProcess(
+            name: "h2_fault_server.py", executable: python,
+            arguments: [Self.script, "--port", "\(port)", "--tls-port", "\(tlsPort)",
+                        "--cert", certificates.serverCertificate, "--key", certificates.serverKey],
+            logPath: logPath
+        )
+        try Loopback.waitUntilListening(ports, process: process, logPath: logPath)
+    }
+
+    /// Stops the server at once (SIGTERM), as a crash would: its connections close.
+    public func stop() { process.stop() }
+}
