@@ -75,6 +75,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `make soak`: long loopback runs with RSS and fd bounds (a tenth of them in `make test`).
+        .executableTarget(
+            name: "CurlewSoak",
+            dependencies: ["CCurlew", "Curlew", "CurlewLocks", "CurlewTestSupport", "LibCurl",
+                           .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
         // Starts the real servers the tests talk to (nginx, …) on loopback ports picked free.
         .target(name: "CurlewTestSupport", dependencies: ["CurlewLocks"], swiftSettings: swiftSettings),
         .testTarget(

@@ -11,6 +11,7 @@
 #include <sys/select.h>
 #include <dlfcn.h>
 #include <sys/prctl.h>
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -381,5 +382,12 @@ static inline unsigned int ccurlew_ev_backend_epoll(void) { return EVBACKEND_EPO
 
 /// `EVFLAG_NOSIGMASK`, a macro: the loop thread must not touch the process's signal mask.
 static inline unsigned int ccurlew_ev_flag_nosigmask(void) { return EVFLAG_NOSIGMASK; }
+
+
+/// glibc's `malloc_trim(0)`: returns the allocator's free pages to the kernel (the soak shows
+/// with it what of the RSS after a storm is allocator caching).
+static inline int ccurlew_malloc_trim(void) {
+    return malloc_trim(0);
+}
 
 #endif

@@ -36,11 +36,13 @@ struct LoopStatistics: Sendable, Hashable {
     /// runs below libcurl 8.0 only).
     var h2cPrimers = 0
     var webSockets = 0
+    /// HTTP/1.1 transfers waiting for a connection to their origin (``OriginQueue``).
+    var waitingForConnection = 0
 
     static func + (lhs: LoopStatistics, rhs: LoopStatistics) -> LoopStatistics {
         LoopStatistics(transfers: lhs.transfers + rhs.transfers, watchedSockets: lhs.watchedSockets + rhs.watchedSockets,
                        pooledHandles: lhs.pooledHandles + rhs.pooledHandles, h2cPrimers: lhs.h2cPrimers + rhs.h2cPrimers,
-                       webSockets: lhs.webSockets + rhs.webSockets)
+                       webSockets: lhs.webSockets + rhs.webSockets, waitingForConnection: lhs.waitingForConnection + rhs.waitingForConnection)
     }
 }
 

@@ -30,6 +30,10 @@ final class MultiDriver: LoopDriver {
     private let connectionMeters: OpenConnectionMeters?
     /// The loop's WebSockets, on a multi of their own.
     private var webSockets: WebSocketHost!
+    /// HTTP/1.1 transfers past the per-origin connection limit, first come, first served.
+    private let queue: OriginQueue
+    /// Easy handles the pool keeps once the loop has no transfer.
+    static let idlePoolSize = 16
 
     init(context: LoopContext, share: CurlShare, configuration: HTTPClientConfiguration) throws {
         ev = context.ev
@@ -43,6 +47,7 @@ final class MultiDriver: LoopDriver {
         }
         socketCounter = configuration.metricsEnabled ? CurlSocketCounter() : nil
         connectionMeters = configuration.metricsEnabled ? OpenConnectionMeters(loop: context.loop.name) : nil
+        queue = OriginQueue(limit: configuration.maxConnectionsPerHost, ev: context.ev)
         graceTimer = EvTimer(loop: ev) { [unowned self] in self.graceExpired() }
         let configuration = configuration
         pump = try MultiPump(ev: ev, thread: thread) { multi in
@@ -55,6 +60,11 @@ final class MultiDriver: LoopDriver {
         pump.afterEvent = { [unowned self] in self.resumptions.run() }
         pump.onFailure = { [unowned self] error in self.multiFailed(error) }
         webSockets = try WebSocketHost(ev: ev, thread: thread) { [unowned self] in self.webSocketEnded() }
+        queue.onExpired = { [unowned self] transfer in
+            transfer.finish(HTTPClientError(.timeout, "the request's deadline passed while it waited for a connection to its origin"),
+                            metrics: nil, resumptions)
+            resumptions.run()
+        }
     }
 
     // MARK: - Events
@@ -97,7 +107,8 @@ final class MultiDriver: LoopDriver {
             case .shutdown(let grace, let done): beginShutdown(grace: grace, done: done)
             case .inspect(let report):
                 report(LoopStatistics(transfers: byEasy.count, watchedSockets: pump.watchedSockets, pooledHandles: pool.count,
-                                      h2cPrimers: h2c?.primers ?? 0, webSockets: webSockets.count))
+                                      h2cPrimers: h2c?.primers ?? 0, webSockets: webSockets.count,
+                                      waitingForConnection: queue.count))
             }
         }
         // Drive new and resumed transfers now rather than on the next timer event: libcurl
@@ -117,8 +128,13 @@ final class MultiDriver: LoopDriver {
         launch(transfer)
     }
 
-    /// Puts a started transfer on an easy handle in the multi, or in line behind an h2c primer.
-    private func launch(_ transfer: Transfer) {
+    /// Puts a started transfer on an easy handle in the multi, or in line behind an h2c primer
+    /// or (HTTP/1.1) behind the transfers that hold its origin's connections. `waitedMS`: how
+    /// long an admitted transfer waited in that line.
+    private func launch(_ transfer: Transfer, admitted: Bool = false, waitedMS: Int = 0) {
+        if transfer.request.queuesForConnection && !admitted {
+            guard queue.admit(transfer) else { return }
+        }
         var role: H2CRole?
         if transfer.request.usesH2CPriorKnowledge, h2c != nil {
             guard let admitted = h2c?.admit(transfer, origin: transfer.request.originKey) else { return }
@@ -135,6 +151,9 @@ final class MultiDriver: LoopDriver {
             loopTransfer.shape = try EasyConfigurator.configure(
                 entry.easy, for: loopTransfer, h2cRole: role, share: share, previous: entry.shape, callbacks: entry.callbacks,
                 sockets: socketCounter)
+            if waitedMS > 0, let deadline = transfer.request.deadlineMS {
+                try entry.easy.setopt(.timeoutMS, max(1, deadline - waitedMS))
+            }
             byEasy[ObjectIdentifier(entry.easy)] = loopTransfer
             byTransfer[ObjectIdentifier(transfer)] = loopTransfer
             try multi.add(entry.easy)
@@ -149,6 +168,13 @@ final class MultiDriver: LoopDriver {
     private func failLaunch(_ transfer: Transfer, _ error: HTTPClientError) {
         h2cEnded(transfer, outcome: .failed(connectionGone: false))
         transfer.finish(error, metrics: nil, resumptions)
+        releaseConnectionSlot(of: transfer)
+    }
+
+    /// A transfer held to its origin's connection limit ended: the next in line goes.
+    private func releaseConnectionSlot(of transfer: Transfer) {
+        guard transfer.request.queuesForConnection, let next = queue.ended(transfer) else { return }
+        launch(next.transfer, admitted: true, waitedMS: next.waitedMS)
     }
 
     /// Tells the h2c workaround a transfer ended, and carries out what it answers; whether the
@@ -177,6 +203,7 @@ final class MultiDriver: LoopDriver {
 
     private func cancel(_ transfer: Transfer) {
         if h2c?.remove(transfer) == true { return transfer.finish(transfer.cancelReason, metrics: nil, resumptions) }
+        if queue.remove(transfer) { return transfer.finish(transfer.cancelReason, metrics: nil, resumptions) }
         guard let loopTransfer = byTransfer[ObjectIdentifier(transfer)] else { return }
         complete(loopTransfer, error: transfer.cancelReason)
     }
@@ -223,10 +250,13 @@ final class MultiDriver: LoopDriver {
             if h2cEnded(transfer, outcome: outcome) { return }
         }
         transfer.finish(failure, metrics: metrics, resumptions)
+        releaseConnectionSlot(of: transfer)
+        // Idle: what a burst left in the pool beyond a few handles goes (see EasyPool.trim).
+        if byEasy.isEmpty { pool.trim(keeping: Self.idlePoolSize) }
         if let connectionMeters, let socketCounter {
             connectionMeters.update(open: socketCounter.open, active: pump.watchedSockets)
         }
-        if !accepting && byEasy.isEmpty && webSockets.count == 0 { tearDown() }
+        if !accepting && byEasy.isEmpty && queue.count == 0 && webSockets.count == 0 { tearDown() }
     }
 
     /// A WebSocket ended: shutdown may be able to finish.
@@ -261,6 +291,8 @@ final class MultiDriver: LoopDriver {
         guard !tornDown else { return }
         tornDown = true
         accepting = false
+        // The line first, so that ending the transfers before it launches none of it.
+        for transfer in queue.removeAll() { transfer.finish(.shutdown, metrics: nil, resumptions) }
         for transfer in Array(byEasy.values) { complete(transfer, error: .shutdown) }
         webSockets.endAll(.shutdown)
         for transfer in h2c?.removeAllWaiting() ?? [] { transfer.finish(.shutdown, metrics: nil, resumptions) }

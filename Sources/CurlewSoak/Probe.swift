@@ -1,0 +1,34 @@
+import Foundation
+
+/// The process's resident memory and open descriptors, read from /proc.
+enum Probe {
+    /// Resident set size in KiB (`/proc/self/statm`, second field, in pages).
+    static func rssKiB() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return -1 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+    }
+
+    /// Open file descriptors (`/proc/self/fd` entries, the listing's own excluded).
+    static func openDescriptors() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 0) - 1
+    }
+}
+
+/// The outcome of one bound: printed as a PASS or FAIL line, counted for the exit code.
+final class Verdicts: @unchecked Sendable {
+    // @unchecked Sendable: used from the main task only (the phases run one after another).
+    private(set) var failures = 0
+
+    func check(_ passed: Bool, _ name: String, _ detail: String) {
+        if !passed { failures += 1 }
+        print("\(passed ? "PASS" : "FAIL") \(name): \(detail)")
+    }
+
+    func note(_ text: String) { print("     \(text)") }
+}
+
+func mib(_ kib: Int) -> String { String(format: "%.1f MiB", Double(kib) / 1024) }
+
+func percent(_ from: Int, _ to: Int) -> Double { from > 0 ? Double(to - from) / Double(from) * 100 : 0 }
