@@ -17,7 +17,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2 h2==4.4.1
 
-.PHONY: fuzz large-files deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
+.PHONY: soak test-soak-short fuzz large-files deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -78,7 +78,7 @@ build: deps-build
 
 ## Run the whole test suite against real servers on loopback, on both supported libcurls: the
 ## installed one, then the other unpacked under .build-libcurl-other (see scripts/libcurl.sh).
-test: test-default test-other-libcurl test-example
+test: test-default test-other-libcurl test-example test-soak-short
 
 test-default: deps-test
 	swift test $(SWIFT_FLAGS) --disable-xctest
@@ -123,6 +123,21 @@ test-tsan: deps-test
 test-asan: deps-test
 	ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/.ci/lsan-suppressions.txt print_suppressions=0" \
 		swift test $(SWIFT_FLAGS) --disable-xctest --sanitize=address --scratch-path .build-asan
+	swift build $(SWIFT_FLAGS) --sanitize=address --scratch-path .build-asan --product CurlewSoak
+	ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/.ci/lsan-suppressions.txt print_suppressions=0" \
+		bash -c 'ulimit -n 65536 2>/dev/null || true; exec .build-asan/debug/CurlewSoak --short'
+
+## The soak's short version (a tenth of `make soak`'s counts), in the debug build.
+test-soak-short: deps-test
+	swift build $(SWIFT_FLAGS) --product CurlewSoak
+	bash -c 'ulimit -n 65536 2>/dev/null || true; exec "$$(swift build $(SWIFT_FLAGS) --show-bin-path)/CurlewSoak" --short'
+
+## The soak, in release mode: 1,000,000 requests over HTTP/1.1 and 300,000 over h2c and HTTP/2
+## at C=64, 100,000 random cancellations per version, shutdown with 10,000 requests in flight,
+## 1,000 WebSockets for a minute; a PASS or FAIL line per bound, exit 1 when one failed.
+soak: deps-test
+	swift build -c release --product CurlewSoak
+	bash -c 'ulimit -n 65536 2>/dev/null || true; exec .build/release/CurlewSoak'
 
 clean:
 	rm -rf .build .build-tsan .build-asan .build-libcurl-other Examples/.build
