@@ -125,19 +125,19 @@ test-asan: deps-test
 		swift test $(SWIFT_FLAGS) --disable-xctest --sanitize=address --scratch-path .build-asan
 	swift build $(SWIFT_FLAGS) --sanitize=address --scratch-path .build-asan --product CurlewSoak
 	ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/.ci/lsan-suppressions.txt print_suppressions=0" \
-		bash -c 'ulimit -n 65536 2>/dev/null || true; exec .build-asan/debug/CurlewSoak --short'
+		bash -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; exec .build-asan/debug/CurlewSoak --short'
 
 ## The soak's short version (a tenth of `make soak`'s counts), in the debug build.
 test-soak-short: deps-test
 	swift build $(SWIFT_FLAGS) --product CurlewSoak
-	bash -c 'ulimit -n 65536 2>/dev/null || true; exec "$$(swift build $(SWIFT_FLAGS) --show-bin-path)/CurlewSoak" --short'
+	bash -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; exec "$$(swift build $(SWIFT_FLAGS) --show-bin-path)/CurlewSoak" --short'
 
 ## The soak, in release mode: 1,000,000 requests over HTTP/1.1 and 300,000 over h2c and HTTP/2
 ## at C=64, 100,000 random cancellations per version, shutdown with 10,000 requests in flight,
 ## 1,000 WebSockets for a minute; a PASS or FAIL line per bound, exit 1 when one failed.
 soak: deps-test
 	swift build -c release --product CurlewSoak
-	bash -c 'ulimit -n 65536 2>/dev/null || true; exec .build/release/CurlewSoak'
+	bash -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; exec .build/release/CurlewSoak'
 
 clean:
 	rm -rf .build .build-tsan .build-asan .build-libcurl-other Examples/.build

@@ -23,11 +23,14 @@ final class Verdicts: @unchecked Sendable {
 
     func check(_ passed: Bool, _ name: String, _ detail: String) {
         if !passed { failures += 1 }
-        print("\(passed ? "PASS" : "FAIL") \(name): \(detail)")
+        say("\(passed ? "PASS" : "FAIL") \(name): \(detail)")
     }
 
-    func note(_ text: String) { print("     \(text)") }
+    func note(_ text: String) { say("     \(text)") }
 }
+
+/// One line on stdout, written at once (also into a pipe: the soak takes minutes).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 func mib(_ kib: Int) -> String { String(format: "%.1f MiB", Double(kib) / 1024) }
 

@@ -13,7 +13,7 @@ let scale = short ? 10 : 1
 let verdicts = Verdicts()
 let nginx = try Nginx()
 defer { nginx.stop() }
-print("curlew-soak\(short ? " --short" : ""): libcurl \(CurlVersion.current.version), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+say("curlew-soak\(short ? " --short" : ""): libcurl \(CurlVersion.current.version), \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
 // One client made and shut down first: what the process opens once (libcurl's and GnuTLS's
 // global state) is then not counted against the first phase's descriptors.
@@ -22,17 +22,21 @@ _ = try? await warm.get(nginx.httpURL("/small")).body.collect(upTo: 1 << 16)
 await warm.shutdown()
 
 let soak = Phases(nginx: nginx, verdicts: verdicts, scale: scale)
-for version in Phases.Version.allCases {
+// CURLEW_SOAK_ONLY=load,storm,shutdown,websockets runs those phases only.
+let only = ProcessInfo.processInfo.environment["CURLEW_SOAK_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
+func runs(_ phase: String) -> Bool { only?.contains(phase) ?? true }
+for version in Phases.Version.allCases where runs("load") {
     try await soak.load(version, requests: (version == .h1 ? 1_000_000 : 300_000) / scale)
 }
-for version in Phases.Version.allCases {
+for version in Phases.Version.allCases where runs("storm") {
     try await soak.cancellations(version, count: 100_000 / scale)
 }
-try await soak.shutdownInFlight(count: 10_000 / scale)
-if CurlVersion.current.supportsWebSocket {
+if runs("shutdown") { try await soak.shutdownInFlight(count: 10_000 / scale) }
+if !runs("websockets") {
+} else if CurlVersion.current.supportsWebSocket {
     try await soak.webSockets(count: 1_000 / scale, seconds: 60 / scale)
 } else {
     verdicts.note("websockets: skipped, libcurl \(CurlVersion.current.version) has no WebSocket (the suite checks the typed error there)")
 }
-print(verdicts.failures == 0 ? "soak: every bound held" : "soak: \(verdicts.failures) bound(s) failed")
+say(verdicts.failures == 0 ? "soak: every bound held" : "soak: \(verdicts.failures) bound(s) failed")
 exit(verdicts.failures == 0 ? 0 : 1)

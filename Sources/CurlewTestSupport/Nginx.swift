@@ -119,7 +119,7 @@ public final class Nginx: Sendable {
         \(user)
         worker_processes 1;
         pid \(prefix)/nginx.pid;
-        events { worker_connections 4096; }
+        events { worker_connections 16384; }
         http {
             log_format curlew '$request $status $ssl_session_reused $connection';
             access_log \(prefix)/logs/access.log curlew;
