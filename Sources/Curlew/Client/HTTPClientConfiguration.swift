@@ -97,7 +97,8 @@ public struct HTTPClientConfiguration: Sendable {
     public var decompression = true
     /// The most body bytes (after decoding) a response may deliver; `nil` for no limit.
     public var maxBodySize: Int?
-    /// The most connections to one host per loop; 0 for no limit. 16 by default.
+    /// The most connections to one host per loop; 0 for no limit. 16 by default. HTTP/1.1
+    /// requests beyond it wait for a connection in the order they came, their timeout running.
     public var maxConnectionsPerHost = 16
     /// The most connections open at once per loop; 0 for no limit.
     public var maxConnections = 0
