@@ -30,8 +30,8 @@ struct ConnectionQueueTests {
                     _ = try await client.get(url).body.collect(upTo: 100)
                     order.withLock { $0.append(index) }
                 }
-                // The next one starts only once this one is on the wire or in line.
-                try await waitUntil(client) { $0.transfers + $0.waitingForConnection == index + 1 }
+                // The next one starts only once this one is on the wire, in line, or done.
+                try await waitUntil(client) { $0.transfers + $0.waitingForConnection + order.withLock { $0.count } >= index + 1 }
             }
             try await group.waitForAll()
         }
