@@ -37,6 +37,7 @@ Paths:
                               cleanly before any response byte), `503` and `429` (with
                               `Retry-After: S` when given, keep-alive).
   /redirect?status=S&to=P     the body read whole, then status S (a 3xx) with `Location: P`.
+  /bytes?n=N                  200, an N-byte body (byte i is i % 251), sent at once, keep-alive.
   /flaky-count?key=K          200, body: how many requests key K has had.
   /ntlm?user=U                NTLM's handshake on one connection: 401 `WWW-Authenticate: NTLM`,
                               then a type-2 challenge for the client's type-1 message, then 200
@@ -284,6 +285,14 @@ class FaultHandler(socketserver.BaseRequestHandler):
             headers.append(("Retry-After", request.query["retry_after"][0]))
         return self.send(self.head(status, headers) + b"busy")
 
+    def bytes_body(self, request):
+        try:
+            count = int(request.query.get("n", ["0"])[0])
+        except ValueError:
+            return self.respond(b"n must be an integer", status="400 Bad Request")
+        head = self.head("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", count)])
+        return self.send(head + bytes(i % 251 for i in range(count)))
+
     def redirect(self, request):
         status = request.query.get("status", ["302"])[0]
         location = request.query.get("to", ["/ok"])[0]
@@ -411,6 +420,7 @@ ROUTES = {
     "/flaky": FaultHandler.flaky,
     "/flaky-count": FaultHandler.flaky_count,
     "/redirect": FaultHandler.redirect,
+    "/bytes": FaultHandler.bytes_body,
     "/ntlm": FaultHandler.ntlm,
 }
 

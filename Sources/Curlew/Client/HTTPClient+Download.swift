@@ -19,7 +19,7 @@ extension HTTPClient {
     /// The body streams to a temporary file beside `path` (`.<name>.curlew-<random>`), which is
     /// renamed to `path` once the body is complete, replacing what was there, and removed if
     /// the request fails, is cancelled or cannot be written: `path` never holds a partial
-    /// body. Memory stays bounded by the response buffer
+    /// body. A destination that cannot be created fails before the request is sent. Memory stays bounded by the response buffer
     /// (``HTTPClientConfiguration/responseBufferHighWater``) whatever the body's size. Writes
     /// happen on the calling task.
     /// - Throws: ``HTTPClientError``: the request's failures, or
@@ -32,24 +32,28 @@ extension HTTPClient {
         let name = (path as NSString).lastPathComponent
         guard !name.isEmpty else { throw HTTPClientError(.fileError, "\(path.debugDescription) names no file") }
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).curlew-\(UInt32.random(in: 0...UInt32.max))"
-        let response = try await execute(request, body: body, timeout: timeout, options: options, logger: logger)
+        // The file first: a destination that cannot be written fails before anything is sent.
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw HTTPClientError(.fileError, "cannot create \(temporary.debugDescription) to download into", detail: String(cString: strerror(errno)))
         }
         var written: Int64 = 0
+        let response: HTTPClientResponse
         do {
+            response = try await execute(request, body: body, timeout: timeout, options: options, logger: logger)
             for try await chunk in response.body {
                 try Self.write(chunk, to: descriptor, path: temporary)
                 written += Int64(chunk.count)
-            }
-            guard close(descriptor) == 0 else {
-                throw HTTPClientError(.fileError, "cannot write \(temporary.debugDescription)", detail: String(cString: strerror(errno)))
             }
         } catch {
             _ = close(descriptor)
             unlink(temporary)
             throw error
+        }
+        guard close(descriptor) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw HTTPClientError(.fileError, "cannot write \(temporary.debugDescription)", detail: reason)
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
