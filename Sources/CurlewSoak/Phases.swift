@@ -68,7 +68,8 @@ struct Phases {
                 }
             }
         }
-        let seconds = Double((ContinuousClock.now - started).components.seconds) + Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         await client.shutdown()
         let descriptorsAfter = Probe.openDescriptors()
         let marks = samples.withLock { $0 }.sorted { $0.0 < $1.0 }

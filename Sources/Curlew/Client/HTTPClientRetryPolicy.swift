@@ -53,8 +53,7 @@ public struct HTTPClientRetryPolicy: Sendable, Hashable {
 
     /// The wait before attempt `attempt + 1` (attempt 1 is the first).
     func backoff(after attempt: Int) -> Duration {
-        let base = Double(initialBackoff.components.seconds) + Double(initialBackoff.components.attoseconds) * 1e-18
-        let cap = Double(maxBackoff.components.seconds) + Double(maxBackoff.components.attoseconds) * 1e-18
+        let base = TimeLimit.graceSeconds(initialBackoff), cap = TimeLimit.graceSeconds(maxBackoff)
         let grown = min(cap, base * pow(multiplier, Double(max(0, attempt - 1))))
         let jittered = grown * (1 - jitter * Double.random(in: 0..<1))
         return .nanoseconds(Int64(max(0, jittered) * 1e9))

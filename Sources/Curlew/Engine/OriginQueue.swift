@@ -67,8 +67,7 @@ final class OriginQueue {
             return nil
         }
         active[origin, default: 0] += 1
-        let waited = ContinuousClock.now - next.since
-        return Admitted(transfer: next.transfer, waitedMS: Int(waited.components.seconds) * 1000 + Int(waited.components.attoseconds / 1_000_000_000_000_000))
+        return Admitted(transfer: next.transfer, waitedMS: Int(TimeLimit.graceSeconds(ContinuousClock.now - next.since) * 1000))
     }
 
     /// Takes `transfer` out of the line (cancelled while waiting); whether it was in it.
