@@ -80,16 +80,6 @@ final class EasyPool {
         entries.append(Entry(easy: easy, shape: shape, callbacks: callbacks))
     }
 
-    /// Closes pooled handles beyond `count`, the most recently used kept: after a burst the
-    /// pool would otherwise hold a handle (and its receive buffer) for every request the burst
-    /// had in flight.
-    func trim(keeping count: Int) {
-        thread.assertCurrent("the easy-handle pool")
-        guard entries.count > count else { return }
-        for entry in entries[..<(entries.count - count)] { try? entry.easy.close() }
-        entries.removeFirst(entries.count - count)
-    }
-
     /// Closes every pooled handle (shutdown).
     func closeAll() {
         for entry in entries { try? entry.easy.close() }

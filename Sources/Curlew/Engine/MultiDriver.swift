@@ -32,8 +32,6 @@ final class MultiDriver: LoopDriver {
     private var webSockets: WebSocketHost!
     /// HTTP/1.1 transfers past the per-origin connection limit, first come, first served.
     private let queue: OriginQueue
-    /// Easy handles the pool keeps once the loop has no transfer.
-    static let idlePoolSize = 16
 
     init(context: LoopContext, share: CurlShare, configuration: HTTPClientConfiguration) throws {
         ev = context.ev
@@ -251,8 +249,6 @@ final class MultiDriver: LoopDriver {
         }
         transfer.finish(failure, metrics: metrics, resumptions)
         releaseConnectionSlot(of: transfer)
-        // Idle: what a burst left in the pool beyond a few handles goes (see EasyPool.trim).
-        if byEasy.isEmpty { pool.trim(keeping: Self.idlePoolSize) }
         if let connectionMeters, let socketCounter {
             connectionMeters.update(open: socketCounter.open, active: pump.watchedSockets)
         }
