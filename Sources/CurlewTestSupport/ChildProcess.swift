@@ -20,8 +20,17 @@ public struct ChildProcessOutput: Sendable {
 ///
 /// `environment` replaces the test process's environment when given; `input` is what the
 /// child reads on stdin (nothing: `/dev/null`).
+///
+/// The wait happens on a thread of its own, off the threads that run tasks (see ``offThePool(_:)``).
 public func runChildProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                            input: [UInt8]? = nil, timeout: Double = 60) throws -> ChildProcessOutput {
+                            input: [UInt8]? = nil, timeout: Double = 60) async throws -> ChildProcessOutput {
+    try await offThePool { try runChildProcessBlocking(executable, arguments, environment: environment, input: input, timeout: timeout) }
+}
+
+/// ``runChildProcess(_:_:environment:input:timeout:)`` on the calling thread: for the test
+/// support's own set-up, which runs off the pool already.
+func runChildProcessBlocking(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                             input: [UInt8]? = nil, timeout: Double = 60) throws -> ChildProcessOutput {
     let command = ([executable] + arguments).joined(separator: " ")
     // Socket pairs rather than pipes for one reason: they are made close-on-exec at once
     // (Swift does not import `pipe2`), so no other child spawned meanwhile (a server the tests

@@ -26,17 +26,10 @@ public final class FaultServer: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tests/Servers/fault_server.py").path
 
-    private static let sharedInstance = Locked<FaultServer?>(nil)
+    private static let sharedInstance = SharedServer(start: { try FaultServer() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
 
     /// One fault server for the whole test process, started on first use and stopped at exit.
-    public static func shared() throws -> FaultServer {
-        try sharedInstance.withLock { instance in
-            if let instance, instance.process.isRunning { return instance }
-            let started = try FaultServer()
-            instance = started
-            return started
-        }
-    }
+    public static func shared() async throws -> FaultServer { try await sharedInstance.get() }
 
     /// Starts a new fault server; ``stop()`` ends it (the test process's exit does too).
     public init() throws {

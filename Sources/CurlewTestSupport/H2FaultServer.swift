@@ -24,17 +24,10 @@ public final class H2FaultServer: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tests/Servers/h2_fault_server.py").path
 
-    private static let sharedInstance = Locked<H2FaultServer?>(nil)
+    private static let sharedInstance = SharedServer(start: { try H2FaultServer() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
 
     /// One server for the whole test process, started on first use and stopped at exit.
-    public static func shared() throws -> H2FaultServer {
-        try sharedInstance.withLock { instance in
-            if let instance, instance.process.isRunning { return instance }
-            let started = try H2FaultServer()
-            instance = started
-            return started
-        }
-    }
+    public static func shared() async throws -> H2FaultServer { try await sharedInstance.get() }
 
     /// Starts a server of its own; ``stop()`` ends it (the test process's exit does too).
     public init() throws {

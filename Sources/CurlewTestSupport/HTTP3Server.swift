@@ -24,17 +24,12 @@ public final class HTTP3Server: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tests/Servers/h3_server.py").path
 
-    private static let sharedInstances = Locked<[Bool: HTTP3Server]>([:])
+    private static let sharedInstances = [true, false].map { quic in
+        SharedServer(start: { try HTTP3Server(quic: quic) }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
+    }
 
     /// One server with QUIC (or one without) for the whole test process, started on first use.
-    public static func shared(quic: Bool = true) throws -> HTTP3Server {
-        try sharedInstances.withLock { instances in
-            if let instance = instances[quic], instance.process.isRunning { return instance }
-            let started = try HTTP3Server(quic: quic)
-            instances[quic] = started
-            return started
-        }
-    }
+    public static func shared(quic: Bool = true) async throws -> HTTP3Server { try await sharedInstances[quic ? 0 : 1].get() }
 
     /// Starts a server and waits until it answered an HTTP/3 request of its own (the script
     /// prints its ready line then); ``stop()`` ends it.

@@ -14,17 +14,10 @@ public final class Httpbin: Sendable {
     /// `http://127.0.0.1:<port><path>`.
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    private static let sharedInstance = Locked<Httpbin?>(nil)
+    private static let sharedInstance = SharedServer(start: { try Httpbin() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
 
     /// One httpbin for the whole test process, started on first use and stopped at exit.
-    public static func shared() throws -> Httpbin {
-        try sharedInstance.withLock { instance in
-            if let instance, instance.process.isRunning { return instance }
-            let started = try Httpbin()
-            instance = started
-            return started
-        }
-    }
+    public static func shared() async throws -> Httpbin { try await sharedInstance.get() }
 
     /// Starts a new httpbin; ``stop()`` ends it (the test process's exit does too).
     public init() throws {

@@ -22,18 +22,10 @@ public final class Nghttpd: Sendable {
     /// `https://127.0.0.1:<tlsPort><path>` (the server certificate names 127.0.0.1 too).
     public func tlsURL(_ path: String) -> String { "https://127.0.0.1:\(tlsPort)\(path)" }
 
-    private static let sharedInstance = Locked<Nghttpd?>(nil)
+    private static let sharedInstance = SharedServer(start: { try Nghttpd() }, isRunning: { $0.h2cProcess.isRunning && $0.tlsProcess.isRunning }, stop: { $0.stop() })
 
     /// One nghttpd pair for the whole test process, started on first use and stopped at exit.
-    public static func shared() throws -> Nghttpd {
-        try sharedInstance.withLock { instance in
-            if let instance, instance.h2cProcess.isRunning, instance.tlsProcess.isRunning { return instance }
-            instance?.stop()
-            let started = try Nghttpd()
-            instance = started
-            return started
-        }
-    }
+    public static func shared() async throws -> Nghttpd { try await sharedInstance.get() }
 
     /// Starts both listeners; ``stop()`` ends them (the test process's exit does too).
     public init() throws {

@@ -47,17 +47,10 @@ public final class Nginx: Sendable {
     /// The expected content of `/big`.
     public static func bigBody() -> [UInt8] { (0..<bigSize).map { UInt8($0 % 251) } }
 
-    private static let sharedInstance = Locked<Nginx?>(nil)
+    private static let sharedInstance = SharedServer(start: { try Nginx() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
 
     /// One nginx for the whole test process, started on first use and stopped at exit.
-    public static func shared() throws -> Nginx {
-        try sharedInstance.withLock { instance in
-            if let instance, instance.process.isRunning { return instance }
-            let started = try Nginx()
-            instance = started
-            return started
-        }
-    }
+    public static func shared() async throws -> Nginx { try await sharedInstance.get() }
 
     /// Starts a new nginx; ``stop()`` ends it (the test process's exit does too).
     public init() throws {

@@ -17,18 +17,10 @@ public final class Proxies: Sendable {
     public let socksPassword = "secret"
     private let processes: [ServerProcess]
 
-    private static let sharedInstance = Locked<Proxies?>(nil)
+    private static let sharedInstance = SharedServer(start: { try Proxies() }, isRunning: { $0.processes.allSatisfy(\.isRunning) }, stop: { $0.stop() })
 
     /// One set of proxies for the whole test process, started on first use and stopped at exit.
-    public static func shared() throws -> Proxies {
-        try sharedInstance.withLock { instance in
-            if let instance, instance.processes.allSatisfy(\.isRunning) { return instance }
-            instance?.stop()
-            let started = try Proxies()
-            instance = started
-            return started
-        }
-    }
+    public static func shared() async throws -> Proxies { try await sharedInstance.get() }
 
     /// Starts the three proxies; ``stop()`` ends them (the test process's exit does too).
     public init() throws {

@@ -163,7 +163,7 @@ enum Loopback {
 
     /// Runs a command to completion, throwing with its output when it fails.
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let result = try runChildProcess(executable, arguments)
+        let result = try runChildProcessBlocking(executable, arguments)
         guard result.status == 0 else {
             throw TestServerError("\(executable) \(arguments.joined(separator: " ")) failed:\n\(result.stdout)\(result.stderr)")
         }

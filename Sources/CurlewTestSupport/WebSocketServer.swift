@@ -23,17 +23,10 @@ public final class WebSocketServer: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tests/Servers/ws_server.py").path
 
-    private static let sharedInstance = Locked<WebSocketServer?>(nil)
+    private static let sharedInstance = SharedServer(start: { try WebSocketServer() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
 
     /// One server for the whole test process, started on first use and stopped at exit.
-    public static func shared() throws -> WebSocketServer {
-        try sharedInstance.withLock { instance in
-            if let instance, instance.process.isRunning { return instance }
-            let started = try WebSocketServer()
-            instance = started
-            return started
-        }
-    }
+    public static func shared() async throws -> WebSocketServer { try await sharedInstance.get() }
 
     /// Starts a new server; ``stop()`` ends it (the test process's exit does too).
     public init() throws {

@@ -2,17 +2,10 @@ import CurlewTestSupport
 import Foundation
 import Testing
 
-/// Runs the built `curlew` on a thread of its own, so that waiting for it never holds one of
-/// the cooperative pool's threads (other suites' tasks need them).
-func runCurlew(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> ChildProcessOutput {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try runCurlewBlocking(arguments, input: input, environment: environment) }) }.start()
-    }
-}
-
 /// Runs the built `curlew` (next to this test bundle) and returns its exit code and output; a
-/// run that has not ended after a minute is killed and fails the test with what it wrote.
-func runCurlewBlocking(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> ChildProcessOutput {
+/// run that has not ended after a minute is killed and fails the test with what it wrote. The
+/// wait happens off the threads that run tasks (`runChildProcess` waits on a thread of its own).
+func runCurlew(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) async throws -> ChildProcessOutput {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var binary = folder.appendingPathComponent("curlew")
     // The xctest bundle may sit one level down (…/debug/CurlewPackageTests.xctest).
@@ -23,14 +16,14 @@ func runCurlewBlocking(_ arguments: [String], input: String? = nil, environment 
     environment["http_proxy"] = nil
     environment["https_proxy"] = nil
     environment.merge(extra) { $1 }
-    return try runChildProcess(binary.path, arguments, environment: environment, input: input.map { Array($0.utf8) })
+    return try await runChildProcess(binary.path, arguments, environment: environment, input: input.map { Array($0.utf8) })
 }
 
 @Suite("curlew command-line tool", .serialized)
 struct CurlewCLITests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     @Test("get prints bodies of several URLs in the order given, and exits 0")
     func getSeveral() async throws {
@@ -55,8 +48,8 @@ struct CurlewCLITests {
 
     @Test("get uses the environment's http_proxy, and no_proxy excludes hosts (in the child's environment only)")
     func environmentProxy() async throws {
-        let proxies = try Proxies.shared()
-        let httpbin = try Httpbin.shared()
+        let proxies = try await Proxies.shared()
+        let httpbin = try await Httpbin.shared()
         let proxy = ["http_proxy": "http://127.0.0.1:\(proxies.httpProxyPort)"]
         let through = try await runCurlew(["get", httpbin.url("/headers?show_env=1")], environment: proxy)
         #expect(through.status == 0)
@@ -78,7 +71,7 @@ struct CurlewCLITests {
 
     @Test("TLS failures, timeouts and truncated bodies exit with curl's codes")
     func failures() async throws {
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         #expect(try await runCurlew(["get", nginx.httpsURL("/small")]).status == 60)
         #expect(try await runCurlew(["get", "--timeout", "0.3", faults.url("/hang")]).status == 28)
         let truncated = try await runCurlew(["get", faults.url("/truncated")])
@@ -98,7 +91,7 @@ struct CurlewCLITests {
 
     @Test("against httpbin: --compressed decodes, -L follows a chain of redirects, -X and --data-binary @file")
     func httpbin() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let gzip = try await runCurlew(["get", "--compressed", httpbin.url("/gzip")])
         #expect(gzip.status == 0)
         #expect(gzip.stdout.contains("\"gzipped\": true"))
@@ -146,7 +139,7 @@ struct CurlewCLITests {
 
     @Test("load --rate holds the rate asked for, measuring latency from intended starts; -X, -H and -d send bodies")
     func loadRate() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         // 100 requests at 200/s take about half a second: well over the time at full speed.
         let paced = try await runCurlew(["load", "-n", "100", "-c", "4", "--rate", "200", "--json", nginx.httpURL("/small")])
         #expect(paced.status == 0, "\(paced.stderr)")
@@ -170,7 +163,7 @@ struct CurlewCLITests {
 
     @Test("load prints a text report with a histogram, and counts errors by kind")
     func loadText() async throws {
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         let result = try await runCurlew(["load", "-n", "200", "-c", "4", nginx.httpURL("/small")])
         #expect(result.status == 0)
         #expect(result.stdout.contains("200 requests (200 ok, 0 errors)"))
@@ -185,17 +178,17 @@ struct CurlewCLITests {
 @Suite("the tests' child-process helper")
 struct ChildProcessTests {
     @Test("stdout and stderr are drained together: a child filling stderr before it writes stdout ends")
-    func drainsBoth() throws {
-        let result = try runChildProcess("/bin/sh", ["-c", "head -c 1000000 /dev/zero >&2; echo done"], timeout: 20)
+    func drainsBoth() async throws {
+        let result = try await runChildProcess("/bin/sh", ["-c", "head -c 1000000 /dev/zero >&2; echo done"], timeout: 20)
         #expect(result.status == 0)
         #expect(result.stdout == "done\n")
         #expect(result.stderr.utf8.count == 1_000_000)
     }
 
     @Test("a child still running at the deadline is killed, and the run fails with what it wrote")
-    func killsAtDeadline() throws {
-        let error = try #require(throws: TestServerError.self) {
-            try runChildProcess("/bin/sh", ["-c", "echo out; echo err >&2; exec sleep 30"], timeout: 0.5)
+    func killsAtDeadline() async throws {
+        let error = try await #require(throws: TestServerError.self) {
+            try await runChildProcess("/bin/sh", ["-c", "echo out; echo err >&2; exec sleep 30"], timeout: 0.5)
         }
         #expect(error.description.contains("did not exit within 0.5 s and was killed"))
         #expect(error.description.contains("out\n"))

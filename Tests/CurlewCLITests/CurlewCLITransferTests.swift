@@ -7,7 +7,7 @@ import Testing
 struct CurlewCLITransferTests {
     @Test("-u sends basic credentials; --digest answers the challenge; wrong ones fail with -f")
     func credentials() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         var result = try await runCurlew(["get", "-u", "alice:secret", httpbin.url("/basic-auth/alice/secret")])
         #expect(result.status == 0)
         #expect(result.stdout.contains("\"authenticated\": true"))
@@ -23,7 +23,7 @@ struct CurlewCLITransferTests {
 
     @Test("-c writes the cookies a response set; -b sends them from that file, or as name=value")
     func cookies() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let jar = try temporaryTestFolder("curlew-cli-cookies") + "/jar.txt"
         var result = try await runCurlew(["get", "-L", "-c", jar, httpbin.url("/cookies/set?team=blue")])
         #expect(result.status == 0)
@@ -37,8 +37,8 @@ struct CurlewCLITransferTests {
 
     @Test("-F sends a multipart form with fields and files; -T PUTs a file with an upload progress bar")
     func formAndUpload() async throws {
-        let httpbin = try Httpbin.shared()
-        let nginx = try Nginx.shared()
+        let httpbin = try await Httpbin.shared()
+        let nginx = try await Nginx.shared()
         let folder = try temporaryTestFolder("curlew-cli-upload")
         let path = folder + "/notes.txt"
         try Data("file contents".utf8).write(to: URL(fileURLWithPath: path))
@@ -59,7 +59,7 @@ struct CurlewCLITransferTests {
 
     @Test("--retry N retries transient failures up to N times")
     func retry() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let key = UUID().uuidString
         let url = fault.url("/flaky?key=\(key)&fails=2&mode=503&retry_after=0")
         var result = try await runCurlew(["get", "--retry", "2", "-v", url])

@@ -9,7 +9,7 @@ import Testing
 struct CurlewCLIWebSocketHTTP3Tests {
     @Test("ws sends stdin's lines, prints the echoes, closes at the end of input and exits 0")
     func wsEcho() async throws {
-        let server = try WebSocketServer.shared()
+        let server = try await WebSocketServer.shared()
         let result = try await runCurlew(["ws", server.url("/echo")], input: "one\ntwo words\n\nthree\n")
         guard CurlVersion.current.supportsWebSocket else {
             #expect(result.status != 0)
@@ -22,7 +22,7 @@ struct CurlewCLIWebSocketHTTP3Tests {
 
     @Test("ws with --subprotocol and -H; a server's close code is reported; a refused upgrade fails")
     func wsOptionsAndClose() async throws {
-        let server = try WebSocketServer.shared()
+        let server = try await WebSocketServer.shared()
         guard CurlVersion.current.supportsWebSocket else { return #expect(try await runCurlew(["ws", server.url("/echo")]).status != 0) }
         let chosen = try await runCurlew(["ws", "--subprotocol", "chat.v1", "--subprotocol", "chat.v2", server.url("/subprotocol")], input: "hi\n")
         #expect(chosen.status == 0)
@@ -41,7 +41,7 @@ struct CurlewCLIWebSocketHTTP3Tests {
 
     @Test("get --http3-only answers over HTTP/3; load --http3-only reports every request ok")
     func http3() async throws {
-        let server = try HTTP3Server.shared()
+        let server = try await HTTP3Server.shared()
         let ca = server.certificates.caCertificate
         let get = try await runCurlew(["get", "--http3-only", "--cacert", ca, server.url("/version")])
         guard CurlVersion.current.supportsHTTP3 else {

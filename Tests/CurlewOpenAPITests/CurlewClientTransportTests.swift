@@ -11,7 +11,7 @@ import Testing
 struct CurlewClientTransportTests {
     let httpbin: Httpbin
 
-    init() throws { httpbin = try Httpbin.shared() }
+    init() async throws { httpbin = try await Httpbin.shared() }
 
     func transport() throws -> CurlewClientTransport {
         var configuration = HTTPClientConfiguration()

@@ -23,7 +23,7 @@ struct AuthenticationTests {
 
     @Test("basic and digest with the right password pass, with a wrong one get 401")
     func basicAndDigest() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let client = try client()
         let cases: [(String, (String, String) -> HTTPClientAuthentication)] = [
             ("/basic-auth/alice/secret", { .basic(username: $0, password: $1) }),
@@ -45,7 +45,7 @@ struct AuthenticationTests {
 
     @Test("a bearer token is sent as Authorization: Bearer")
     func bearer() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let client = try client(.bearer(token: "token-123"))
         let response = try await client.get(httpbin.url("/bearer"))
         #expect(response.status == .ok)
@@ -57,8 +57,8 @@ struct AuthenticationTests {
 
     @Test("credentials and a caller's Authorization field go to the same origin on redirect, never to another", arguments: ["basic", "bearer", "field"])
     func crossOrigin(kind: String) async throws {
-        let httpbin = try Httpbin.shared()
-        let fault = try FaultServer.shared()
+        let httpbin = try await Httpbin.shared()
+        let fault = try await FaultServer.shared()
         var headers = HTTPFields()
         var authentication: HTTPClientAuthentication?
         switch kind {
@@ -82,7 +82,7 @@ struct AuthenticationTests {
 
     @Test("NTLM: the handshake on one connection, or unsupported where libcurl lacks it")
     func ntlm() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client()
         let url = fault.url("/ntlm?user=alice")
         if CurlVersion.current.supportsNTLM {

@@ -21,7 +21,7 @@ struct ConnectionLifetimeTests {
 
     @Test("the response names its final URL and the redirects followed")
     func finalURL() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let client = try client()
         let redirected = try await client.get(httpbin.url("/redirect/2"))
         #expect(redirected.url == httpbin.url("/get"))

@@ -20,7 +20,7 @@ struct ConnectionQueueTests {
 
     @Test("requests past the limit go in the order they came")
     func firstComeFirstServed() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client(limit: 1)
         let order = Locked([Int]())
         let url = fault.url("/slow-body?bytes=5&delay_ms=20")
@@ -41,7 +41,7 @@ struct ConnectionQueueTests {
 
     @Test("a request waiting in line keeps its deadline, can be cancelled, and the line goes on once a connection frees")
     func deadlineAndCancel() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client(limit: 2)
         let holders = (0..<2).map { _ in Task { try await client.get(fault.url("/hang"), timeout: .seconds(60)) } }
         try await waitUntil(client) { $0.transfers == 2 }

@@ -25,7 +25,7 @@ struct CookieTests {
 
     @Test("a cookie set by a response goes with later requests; a request can opt out; a deleted cookie goes")
     func oneLoop() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let jar = HTTPCookieJar()
         let client = try client(jar)
         // /cookies/set answers 302 to /cookies: the cookie already goes with the redirect.
@@ -50,8 +50,8 @@ struct CookieTests {
 
     @Test("with two loops, a cookie set through one origin's loop goes with a request on the other's")
     func twoLoops() async throws {
-        let httpbin = try Httpbin.shared()
-        let fault = try FaultServer.shared()
+        let httpbin = try await Httpbin.shared()
+        let fault = try await FaultServer.shared()
         // Enough loops that the two origins (same host, two ports) are served by different ones.
         let origins = ["http://127.0.0.1:\(httpbin.port)", "http://127.0.0.1:\(fault.port)"]
         let loops = try #require((2...16).first { Engine.loopIndex(for: origins[0], count: $0) != Engine.loopIndex(for: origins[1], count: $0) })
@@ -75,7 +75,7 @@ struct CookieTests {
 
     @Test("a jar saves to and loads from the Netscape format; expired cookies are dropped")
     func netscapeFile() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let folder = try temporaryTestFolder("curlew-cookies")
         let path = folder + "/cookies.txt"
         let jar = HTTPCookieJar()

@@ -27,7 +27,7 @@ struct ExpectContinueTests {
 
     @Test("never sends no Expect; always sends it and the body follows the 100; above N only past N bytes")
     func policies() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let never = try client(.never)
         var seen = try await echo(never, fault, bytes: 5000)
         #expect(seen.expect == nil && !seen.continued && seen.body == 5000)
@@ -48,7 +48,7 @@ struct ExpectContinueTests {
 
     @Test("a server refusing on the head alone answers before the body is sent, and the client goes on")
     func refused() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client(.always)
         let response = try await client.execute(try HTTPClient.request(.post, fault.url("/refuse-body")),
                                                 body: .bytes([UInt8](repeating: 1, count: 4 << 20)))

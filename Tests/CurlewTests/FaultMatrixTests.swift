@@ -64,9 +64,9 @@ struct FaultMatrixTests {
         let h3: HTTP3Server?
     }
 
-    func servers() throws -> Servers {
-        Servers(fault: try FaultServer.shared(), h2: try H2FaultServer.shared(),
-                h3: CurlVersion.current.supportsHTTP3 ? try HTTP3Server.shared() : nil)
+    func servers() async throws -> Servers {
+        let h3 = CurlVersion.current.supportsHTTP3 ? try await HTTP3Server.shared() : nil
+        return Servers(fault: try await FaultServer.shared(), h2: try await H2FaultServer.shared(), h3: h3)
     }
 
     func url(_ version: Version, _ path: String, _ servers: Servers) -> String? {
@@ -116,7 +116,7 @@ struct FaultMatrixTests {
 
     @Test("every fault ends with its kind, within its deadline, and the client goes on", arguments: Version.allCases)
     func matrix(version: Version) async throws {
-        let servers = try servers()
+        let servers = try await servers()
         if version == .http3 && !CurlVersion.current.supportsHTTP3 {
             // 7.88.1: the request is refused before anything is sent, as the feature check says.
             var configuration = HTTPClientConfiguration()
@@ -193,7 +193,7 @@ struct FaultMatrixTests {
 
     @Test("HTTP/2 GOAWAY with streams in flight: each ends whole or with a typed error, and new requests go", arguments: [Version.h2c, .h2tls])
     func goaway(version: Version) async throws {
-        let servers = try servers()
+        let servers = try await servers()
         let client = try client(version, servers)
         let slow = try #require(url(version, "/slow-ok", servers)), away = try #require(url(version, "/goaway", servers))
         let outcomes = await withTaskGroup(of: Outcome.self) { group in
@@ -214,7 +214,7 @@ struct FaultMatrixTests {
 
     @Test("HTTP/2 flow-control stall: an upload the server never makes room for times out; other streams go on", arguments: [Version.h2c, .h2tls])
     func flowControlStall(version: Version) async throws {
-        let servers = try servers()
+        let servers = try await servers()
         let client = try client(version, servers)
         let stalled = try #require(url(version, "/stall-upload", servers))
         let error = await httpError {
@@ -228,7 +228,7 @@ struct FaultMatrixTests {
 
     @Test("a server killed mid-load: every request in flight fails fast with a typed error, and the client goes on elsewhere", arguments: [Version.http1, .h2c, .h2tls])
     func serverKilled(version: Version) async throws {
-        let shared = try servers()
+        let shared = try await servers()
         // A server of its own, to kill.
         let doomed = Servers(fault: version == .http1 ? try FaultServer() : shared.fault,
                              h2: version == .http1 ? shared.h2 : try H2FaultServer(), h3: nil)
@@ -278,7 +278,7 @@ struct FaultMatrixTests {
 
     @Test("a proxy that drops the tunnel it opened fails the request with a typed error; the client goes on")
     func proxyDropsTunnel() async throws {
-        let servers = try servers()
+        let servers = try await servers()
         var configuration = HTTPClientConfiguration()
         configuration.proxy = .url("http://127.0.0.1:\(servers.fault.port)")
         configuration.tls.caFile = servers.h2.certificates.caCertificate

@@ -30,7 +30,7 @@ struct FileBodyTests {
 
     @Test("a file body is sent whole with its Content-Length; a missing file or a folder is a fileError")
     func fileBody() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client()
         let path = try file(300_000)
         let response = try await client.execute(try HTTPClient.request(.put, fault.url("/echo")), body: try .file(path))
@@ -52,7 +52,7 @@ struct FileBodyTests {
 
     @Test("a file that shrank after the body was made fails with requestBodyLengthMismatch, and the next request is served")
     func shrunkFile() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client()
         let path = try file(100_000)
         let body = try HTTPClientRequestBody.file(path)
@@ -66,7 +66,7 @@ struct FileBodyTests {
 
     @Test("multipart/form-data: fields, bytes and a streamed file arrive as httpbin reads them")
     func multipart() async throws {
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let client = try client()
         let path = try file(50_000, name: "data.bin")
         var form = MultipartForm()
@@ -98,7 +98,7 @@ struct FileBodyTests {
     func replayOnRedirect(status: Int) async throws {
         // The fault server reads the whole body before it redirects, so a stream has been read
         // by then and cannot be rewound.
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client()
         let target = fault.url("/redirect?status=\(status)&to=/echo")
         let path = try file(20_000)
@@ -128,7 +128,7 @@ struct FileBodyTests {
 
     @Test("download writes the body to the file only when complete; a failed one leaves nothing behind")
     func download() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client()
         let folder = try temporaryTestFolder("curlew-download")
         let target = folder + "/big.bin"
@@ -153,8 +153,8 @@ struct FileBodyTests {
 
     @Test("progress reports bytes sent and received, ending at the totals")
     func progress() async throws {
-        let nginx = try Nginx.shared()
-        let fault = try FaultServer.shared()
+        let nginx = try await Nginx.shared()
+        let fault = try await FaultServer.shared()
         let client = try client()
         let reports = Reports()
         var options = HTTPClientRequestOptions()

@@ -31,7 +31,7 @@ struct HTTP3Tests {
 
     @Test("GET over HTTP/3 only: the response says HTTP/3, metrics are read, the connection is reused")
     func get() async throws {
-        let server = try HTTP3Server.shared()
+        let server = try await HTTP3Server.shared()
         let client = try client(server)
         guard await http3BuiltIn(client, server.url("/hello")) else { return }
         let response = try await client.get(server.url("/hello"))
@@ -50,7 +50,7 @@ struct HTTP3Tests {
 
     @Test("POST of 10 MiB over HTTP/3 comes back whole")
     func post() async throws {
-        let server = try HTTP3Server.shared()
+        let server = try await HTTP3Server.shared()
         let client = try client(server)
         guard await http3BuiltIn(client, server.url("/echo")) else { return }
         let body = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
@@ -62,7 +62,7 @@ struct HTTP3Tests {
 
     @Test("100 concurrent requests over HTTP/3")
     func concurrent() async throws {
-        let server = try HTTP3Server.shared()
+        let server = try await HTTP3Server.shared()
         let client = try client(server)
         guard await http3BuiltIn(client, server.url("/hello")) else { return }
         let versions = try await withThrowingTaskGroup(of: HTTPClientResponse.Version?.self) { group in
@@ -82,7 +82,7 @@ struct HTTP3Tests {
 
     @Test("a streamed HTTP/3 download read slowly arrives whole, through a small buffer")
     func streamingDownload() async throws {
-        let server = try HTTP3Server.shared()
+        let server = try await HTTP3Server.shared()
         let client = try client(server) {
             $0.responseBufferHighWater = 128 << 10
             $0.responseBufferLowWater = 32 << 10
@@ -105,7 +105,7 @@ struct HTTP3Tests {
 
     @Test("HTTP/3 with fallback to a server without QUIC goes over HTTP/2; HTTP/3 only fails with connectionRefused")
     func fallback() async throws {
-        let server = try HTTP3Server.shared(quic: false)
+        let server = try await HTTP3Server.shared(quic: false)
         let fallback = try client(server, .http3)
         guard await http3BuiltIn(fallback, server.url("/version")) else { return }
         let response = try await fallback.get(server.url("/version"))
@@ -121,7 +121,7 @@ struct HTTP3Tests {
 
     @Test("HTTP/3 only refuses an http URL before anything is sent")
     func cleartextRefused() async throws {
-        let server = try HTTP3Server.shared()
+        let server = try await HTTP3Server.shared()
         let client = try client(server)
         guard await http3BuiltIn(client, server.url("/hello")) else { return }
         let error = await httpError { _ = try await client.get("http://127.0.0.1:\(server.port)/hello") }

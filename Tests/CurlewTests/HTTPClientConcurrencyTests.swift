@@ -32,7 +32,7 @@ func openConnections(toPorts ports: [Int]) -> Int {
 struct HTTPClientConcurrencyTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     @Test("1,000 concurrent requests all complete, over HTTP/1.1 and HTTP/2")
     func thousandConcurrent() async throws {
@@ -59,7 +59,7 @@ struct HTTPClientConcurrencyTests {
     @Test("cancelling a task before its request starts, while connecting, and mid-body ends it as .cancelled")
     func cancellationPoints() async throws {
         let client = try makeClient(nginx)
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         // Before start: the task is cancelled before execute runs.
         let early = Task {
             withUnsafeCurrentTask { $0?.cancel() }
@@ -139,7 +139,7 @@ struct HTTPClientConcurrencyTests {
     @Test("shutdown with requests in flight ends every one of them")
     func shutdownInFlight() async throws {
         let client = try makeClient(nginx)
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         let tasks = (0..<20).map { index in
             Task { await httpError { _ = try await client.get(index % 2 == 0 ? faults.url("/hang") : nginx.httpURL("/slow")).body.collect(upTo: 4 << 20) } }
         }

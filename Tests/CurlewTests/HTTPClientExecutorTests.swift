@@ -14,7 +14,7 @@ private func currentThreadName() -> String {
 struct HTTPClientExecutorTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     @Test("tasks preferring taskExecutor run on the loop thread, and their requests complete over HTTP/1.1, h2c and HTTP/2")
     func requestsOnTheLoop() async throws {
@@ -49,7 +49,7 @@ struct HTTPClientExecutorTests {
     @Test("a task on the loop can read a large body with backpressure and cancel another request")
     func bodiesAndCancellationOnTheLoop() async throws {
         let client = try makeClient(nginx)
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         let (count, cancelled) = try await Task(executorPreference: client.taskExecutor) {
             let response = try await client.get(nginx.httpURL("/big"))
             var count = 0

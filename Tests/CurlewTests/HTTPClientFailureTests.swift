@@ -9,9 +9,9 @@ struct HTTPClientFailureTests {
     let nginx: Nginx
     let faults: FaultServer
 
-    init() throws {
-        nginx = try Nginx.shared()
-        faults = try FaultServer.shared()
+    init() async throws {
+        nginx = try await Nginx.shared()
+        faults = try await FaultServer.shared()
     }
 
     @Test("a refused connection is .connectionRefused with libcurl's code and detail")
@@ -89,7 +89,7 @@ struct HTTPClientFailureTests {
         let slow = try await client.get(faults.url("/slow-body?bytes=15&delay_ms=100")).text()
         #expect(slow.utf8.count == 15)
         // A POST with a body, then GETs of the same shape: nothing of the POST goes with them.
-        let httpbin = try Httpbin.shared()
+        let httpbin = try await Httpbin.shared()
         let posted = try await client.post(httpbin.url("/anything"), body: Array("twelve bytes".utf8)).text()
         #expect(posted.contains("\"method\": \"POST\"") && posted.contains("twelve bytes"))
         for _ in 0..<2 {

@@ -10,9 +10,9 @@ struct HTTPClientProtocolTests {
     let nginx: Nginx
     let httpbin: Httpbin
 
-    init() throws {
-        nginx = try Nginx.shared()
-        httpbin = try Httpbin.shared()
+    init() async throws {
+        nginx = try await Nginx.shared()
+        httpbin = try await Httpbin.shared()
     }
 
     @Test("redirects are followed up to the limit, skipped heads and all")
@@ -34,7 +34,7 @@ struct HTTPClientProtocolTests {
 
     @Test("the client's User-Agent goes with every request unless the request names its own; a body goes without Expect: 100-continue")
     func userAgentAndExpect() async throws {
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         let client = try makeClient(nginx) { $0.userAgent = "curlew-test/1" }
         let plain = try await client.get(faults.url("/headers")).text()
         #expect(plain.split(separator: "\n").contains("User-Agent: curlew-test/1"), "\(plain)")

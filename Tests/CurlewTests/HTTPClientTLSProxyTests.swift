@@ -11,7 +11,7 @@ import Testing
 struct HTTPClientTLSProxyTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     @Test("verification is on by default: an unknown CA fails as .tlsFailure")
     func verificationDefault() async throws {
@@ -73,8 +73,8 @@ struct HTTPClientTLSProxyTests {
 
     @Test("an HTTP proxy carries plain requests and tunnels HTTPS with CONNECT")
     func httpProxy() async throws {
-        let proxies = try Proxies.shared()
-        let httpbin = try Httpbin.shared()
+        let proxies = try await Proxies.shared()
+        let httpbin = try await Httpbin.shared()
         let client = try makeClient(nginx) { $0.proxy = .url("http://127.0.0.1:\(proxies.httpProxyPort)") }
         let viaProxy = try await client.get(httpbin.url("/headers?show_env=1")).text()
         #expect(viaProxy.contains("tinyproxy"))
@@ -84,7 +84,7 @@ struct HTTPClientTLSProxyTests {
 
     @Test("SOCKS5 with authentication works; a wrong password is .proxyFailure")
     func socks5() async throws {
-        let proxies = try Proxies.shared()
+        let proxies = try await Proxies.shared()
         let client = try makeClient(nginx) {
             $0.proxy = .url("socks5h://\(proxies.socksUser):\(proxies.socksPassword)@127.0.0.1:\(proxies.socksPort)")
         }

@@ -11,9 +11,9 @@ struct MethodBodyMatrixTests {
     let httpbin: Httpbin
     let faults: FaultServer
 
-    init() throws {
-        httpbin = try Httpbin.shared()
-        faults = try FaultServer.shared()
+    init() async throws {
+        httpbin = try await Httpbin.shared()
+        faults = try await FaultServer.shared()
     }
 
     enum BodyKind: String, CaseIterable, Sendable {

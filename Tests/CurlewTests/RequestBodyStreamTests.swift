@@ -9,7 +9,7 @@ import Testing
 struct RequestBodyStreamTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     struct ProducerFailed: Error, Equatable {
         var reason: String
@@ -130,7 +130,7 @@ struct RequestBodyStreamTests {
 
     @Test("a second task reading a body another task reads is refused; the first reads on")
     func concurrentReaders() async throws {
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         try await withHTTPClient(configuration: {
             var configuration = HTTPClientConfiguration()
             configuration.proxy = .none

@@ -42,7 +42,7 @@ struct RetryTests {
     // and the server's count would include that attempt too.
     @Test("a GET whose connection fails before any response byte is retried, and the answer says how many attempts", arguments: ["reset", "close"])
     func connectionFailures(mode: String) async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         var client = try client(quick(4))
         let (url, key) = flaky(fault, fails: 2, mode: mode)
         let response = try await client.get(url)
@@ -63,7 +63,7 @@ struct RetryTests {
 
     @Test("without a policy nothing is retried; a request's own policy overrides the client's")
     func optIn() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client()
         let (url, key) = flaky(fault, fails: 1, mode: "reset")
         let error = await httpError { _ = try await client.get(url) }
@@ -79,7 +79,7 @@ struct RetryTests {
 
     @Test("POST is retried only when the policy allows non-idempotent requests, with its body sent again")
     func nonIdempotent() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let refusing = try client(quick(3))
         let (url, key) = flaky(fault, fails: 1, mode: "reset")
         let error = await httpError { _ = try await refusing.execute(try HTTPClient.request(.post, url), body: .string("payload")) }
@@ -107,7 +107,7 @@ struct RetryTests {
 
     @Test("a stream body is not retried, and the error says why")
     func streamNotRetried() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         var policy = quick(3)
         policy.retriesNonIdempotentRequests = true
         let client = try client(policy)
@@ -125,7 +125,7 @@ struct RetryTests {
 
     @Test("429 and 503 are retried, honouring Retry-After up to the cap; a longer Retry-After returns the response", arguments: ["429", "503"])
     func statuses(mode: String) async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         let client = try client(quick(3))
         let (url, key) = flaky(fault, fails: 2, mode: mode, extra: "&retry_after=0")
         let response = try await client.get(url)

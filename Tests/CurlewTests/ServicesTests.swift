@@ -76,8 +76,8 @@ final class CapturedLogs: Sendable {
 struct ServicesTests {
     let httpbin: Httpbin
 
-    init() throws {
-        httpbin = try Httpbin.shared()
+    init() async throws {
+        httpbin = try await Httpbin.shared()
         _ = observability
     }
 
@@ -198,7 +198,7 @@ struct ServicesTests {
 
     @Test("retries: a span per attempt with its resend count, one request id, a log line per retry")
     func retries() async throws {
-        let fault = try FaultServer.shared()
+        let fault = try await FaultServer.shared()
         var policy = HTTPClientRetryPolicy(maxAttempts: 3)
         policy.initialBackoff = .milliseconds(1)
         let client = try client {

@@ -9,7 +9,7 @@ import Testing
 struct StormTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     enum Version: String, CaseIterable, Sendable {
         case http1, http2, h2c

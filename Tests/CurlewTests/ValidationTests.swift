@@ -11,7 +11,7 @@ import Testing
 struct ValidationTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     typealias Change = @Sendable (inout HTTPClientConfiguration) -> Void
 
@@ -94,7 +94,7 @@ struct ValidationTests {
 
     @Test("the user agent is sent as configured, on one line")
     func userAgentSent() async throws {
-        let faults = try FaultServer.shared()
+        let faults = try await FaultServer.shared()
         let client = try makeClient(nginx) { $0.userAgent = "curlew-test/1.0 (validation)" }
         let headers = try await client.get(faults.url("/headers")).text().split(separator: "\n")
         #expect(headers.contains("User-Agent: curlew-test/1.0 (validation)"))

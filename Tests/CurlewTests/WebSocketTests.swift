@@ -15,8 +15,8 @@ import Testing
 struct WebSocketTests {
     let server: WebSocketServer
 
-    init() throws {
-        server = try WebSocketServer.shared()
+    init() async throws {
+        server = try await WebSocketServer.shared()
     }
 
     func client(_ configure: (inout HTTPClientConfiguration) -> Void = { _ in }) throws -> HTTPClient {

@@ -7,7 +7,7 @@ extension LibCurlSuites {
 struct CurlEasyTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     @Test("perform fetches a body over HTTP/1.1 and reports info")
     func performHTTP1() throws {
@@ -294,8 +294,8 @@ struct CurlEasyEdgeTests {
     }
 
     @Test("clearing the write and header functions discards the body instead of crashing")
-    func clearedWriteFunctionDiscards() throws {
-        let nginx = try Nginx.shared()
+    func clearedWriteFunctionDiscards() async throws {
+        let nginx = try await Nginx.shared()
         let received = Received()
         let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
         try easy.setWriteFunction(nil)

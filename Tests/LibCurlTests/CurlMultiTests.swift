@@ -10,7 +10,7 @@ extension LibCurlSuites {
 struct CurlMultiTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     @Test("a perform/select loop completes transfers; infoRead reports a refusal as code 7 and a 404 as success")
     func performSelectLoop() throws {
@@ -489,8 +489,8 @@ extension LibCurlSuites {
 @Suite("CurlMulti re-entrancy from easy callbacks")
 struct CurlMultiReentrancyTests {
     @Test("close, add and remove from an easy's write callback during perform throw and leave everything open")
-    func closeFromEasyCallback() throws {
-        let nginx = try Nginx.shared()
+    func closeFromEasyCallback() async throws {
+        let nginx = try await Nginx.shared()
         let multi = try CurlMulti(closeHandles: true)
         let received = Received()
         let easy = try makeEasy(nginx.httpURL("/small"), nginx, into: received)
@@ -511,8 +511,8 @@ struct CurlMultiReentrancyTests {
     }
 
     @Test("socketAll drives transfers to completion")
-    func socketAllDrives() throws {
-        let nginx = try Nginx.shared()
+    func socketAllDrives() async throws {
+        let nginx = try await Nginx.shared()
         let multi = try CurlMulti()
         let received = Received()
         try multi.add(try makeEasy(nginx.httpURL("/big"), nginx, into: received))
@@ -541,8 +541,8 @@ struct CurlMultiReentrancyTests {
     }
 
     @Test("select returns 0 when nothing happens before its timeout")
-    func selectTimesOut() throws {
-        let nginx = try Nginx.shared()
+    func selectTimesOut() async throws {
+        let nginx = try await Nginx.shared()
         let multi = try CurlMulti()
         try multi.add(try makeEasy(nginx.httpURL("/slow"), nginx, into: Received()))
         var sawTimeout = false

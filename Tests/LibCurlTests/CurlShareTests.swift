@@ -9,7 +9,7 @@ extension LibCurlSuites {
 struct CurlShareTests {
     let nginx: Nginx
 
-    init() throws { nginx = try Nginx.shared() }
+    init() async throws { nginx = try await Nginx.shared() }
 
     @Test("share and unshare record what is shared; unsharing while attached is refused by libcurl")
     func shareAndUnshare() throws {
@@ -187,8 +187,8 @@ struct CurlShareTests {
     }
 
     @Test("close() while an attached handle is inside perform() on another thread throws and leaves both untouched")
-    func closeDuringPerform() throws {
-        let fault = try FaultServer.shared()
+    func closeDuringPerform() async throws {
+        let fault = try await FaultServer.shared()
         let bytes = 20
         let url = fault.url("/slow-body?bytes=\(bytes)&delay_ms=50")  // about a second
         for detachOnClose in [true, false] {

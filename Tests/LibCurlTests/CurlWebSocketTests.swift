@@ -28,8 +28,8 @@ extension LibCurlSuites {
         }
 
         /// A handle upgraded with CONNECT_ONLY 2 through perform().
-        static func connected(_ path: String) throws -> CurlEasy {
-            let server = try WebSocketServer.shared()
+        static func connected(_ path: String) async throws -> CurlEasy {
+            let server = try await WebSocketServer.shared()
             let easy = try CurlEasy()
             try easy.setopt(.url, server.url(path))
             try easy.setopt(.connectOnly, 2)
@@ -88,9 +88,9 @@ extension LibCurlSuites {
         }
 
         @Test("CONNECT_ONLY 2: perform() upgrades, then ws_send and ws_recv echo text and binary")
-        func connectOnlyEcho() throws {
+        func connectOnlyEcho() async throws {
             guard try Self.webSocketBuiltIn() else { return }
-            let easy = try Self.connected("/echo")
+            let easy = try await Self.connected("/echo")
             let socket = try easy.webSocket()
             let fd = try #require(try easy.activeSocket())
             #expect(try easy.getinfo(.responseCode) == 101)
@@ -105,9 +105,9 @@ extension LibCurlSuites {
         }
 
         @Test("the seed's rule: ws_send on one thread and ws_recv on another take turns on the handle's lock")
-        func sendAndReceiveOnTwoThreads() throws {
+        func sendAndReceiveOnTwoThreads() async throws {
             guard try Self.webSocketBuiltIn() else { return }
-            let easy = try Self.connected("/echo")
+            let easy = try await Self.connected("/echo")
             let socket = try easy.webSocket()
             let fd = try #require(try easy.activeSocket())
             let count = 300
@@ -149,9 +149,9 @@ extension LibCurlSuites {
         }
 
         @Test("the seed's rule: while perform() runs, a call from another thread is refused, one inside the write callback goes")
-        func callsDuringPerform() throws {
+        func callsDuringPerform() async throws {
             guard try Self.webSocketBuiltIn() else { return }
-            let server = try WebSocketServer.shared()
+            let server = try await WebSocketServer.shared()
             // A ws:// transfer without CONNECT_ONLY: frames arrive in the write callback while
             // perform() runs, until the server closes.
             let easy = try CurlEasy()
@@ -198,9 +198,9 @@ extension LibCurlSuites {
         }
 
         @Test("the seed's rule: on the performing thread, a call outside the write callback is refused")
-        func callOutsideWriteCallback() throws {
+        func callOutsideWriteCallback() async throws {
             guard try Self.webSocketBuiltIn() else { return }
-            let server = try WebSocketServer.shared()
+            let server = try await WebSocketServer.shared()
             let easy = try CurlEasy()
             try easy.setopt(.url, server.url("/close?code=1000&reason=done"))
             try easy.setopt(.timeoutMS, 10_000)
@@ -227,9 +227,9 @@ extension LibCurlSuites {
         }
 
         @Test("a call after close() is refused with a typed error, from any thread, and never reaches a freed handle")
-        func callAfterClose() throws {
+        func callAfterClose() async throws {
             guard try Self.webSocketBuiltIn() else { return }
-            let easy = try Self.connected("/echo")
+            let easy = try await Self.connected("/echo")
             let socket = try easy.webSocket()
             try easy.close()
             let attempt = OneShot<CurlCode?>()

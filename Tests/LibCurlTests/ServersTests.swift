@@ -13,9 +13,9 @@ struct ServersTests {
         let nginx: Nginx
         let proxies: Proxies
 
-        init() throws {
-            nginx = try Nginx.shared()
-            proxies = try Proxies.shared()
+        init() async throws {
+            nginx = try await Nginx.shared()
+            proxies = try await Proxies.shared()
         }
 
         @Test("tinyproxy forwards a plain GET to nginx")
@@ -85,9 +85,9 @@ struct ServersTests {
         let nghttpd: Nghttpd
         let nginx: Nginx
 
-        init() throws {
-            nghttpd = try Nghttpd.shared()
-            nginx = try Nginx.shared()
+        init() async throws {
+            nghttpd = try await Nghttpd.shared()
+            nginx = try await Nginx.shared()
         }
 
         @Test("h2c with prior knowledge reports HTTP/2")
@@ -118,9 +118,9 @@ struct ServersTests {
         let httpbin: Httpbin
         let nginx: Nginx
 
-        init() throws {
-            httpbin = try Httpbin.shared()
-            nginx = try Nginx.shared()
+        init() async throws {
+            httpbin = try await Httpbin.shared()
+            nginx = try await Nginx.shared()
         }
 
         @Test("/status/418 answers 418, a success for perform")
@@ -155,9 +155,9 @@ struct ServersTests {
         let faults: FaultServer
         let nginx: Nginx
 
-        init() throws {
-            faults = try FaultServer.shared()
-            nginx = try Nginx.shared()
+        init() async throws {
+            faults = try await FaultServer.shared()
+            nginx = try await Nginx.shared()
         }
 
         @Test("a body cut short by a clean close fails with CURLE_PARTIAL_FILE (18)")
