@@ -1,5 +1,4 @@
 internal import Foundation
-internal import CurlewLocks
 
 /// A misbehaving HTTP/1.1 server on loopback, on a port picked free at start: behaviour no real
 /// server offers on demand, one fault per path. It is `Tests/Servers/fault_server.py`, run

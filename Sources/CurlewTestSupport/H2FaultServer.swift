@@ -1,5 +1,4 @@
 internal import Foundation
-internal import CurlewLocks
 
 /// A misbehaving HTTP/2 server on loopback: `Tests/Servers/h2_fault_server.py`, on the `h2`
 /// package (PyPI, pinned by `make test`): h2c with prior knowledge on ``port`` and HTTP/2 over

@@ -1,12 +1,12 @@
 internal import Foundation
-internal import CurlewLocks
 #if canImport(Glibc)
 internal import Glibc
 #endif
 
 /// An HTTP/3 server on loopback: `Tests/Servers/h3_server.py`, hypercorn with aioquic (PyPI,
 /// pinned by `make test`), serving QUIC on a UDP port and TLS (HTTP/2, HTTP/1.1) on the TCP
-/// port of the same number, or TLS only (``init(quic:)`` with `false`) for fallback tests.
+/// port of the same number, or TLS only (``init(quic:serving:)`` with `false`) for fallback
+/// tests; with a valid certificate, or an expired one, or one for another host.
 /// Paths: `/hello`, `POST /echo`, `/bytes?n=N`, `/version` (listed in the script).
 public final class HTTP3Server: Sendable {
     /// The port, on 127.0.0.1: TCP, and UDP for QUIC.
@@ -24,16 +24,34 @@ public final class HTTP3Server: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tests/Servers/h3_server.py").path
 
-    private static let sharedInstances = [true, false].map { quic in
-        SharedServer(start: { try HTTP3Server(quic: quic) }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
+    /// The certificate the server presents (all from ``certificates``' CA).
+    public enum ServedCertificate: Sendable, Hashable, CaseIterable {
+        /// Valid, for `localhost` and 127.0.0.1.
+        case valid
+        /// ``TestCertificates/expiredServerCertificate``.
+        case expired
+        /// ``TestCertificates/otherHostCertificate``.
+        case otherHost
     }
 
-    /// One server with QUIC (or one without) for the whole test process, started on first use.
-    public static func shared(quic: Bool = true) async throws -> HTTP3Server { try await sharedInstances[quic ? 0 : 1].get() }
+    private struct Kind: Hashable { let quic: Bool, served: ServedCertificate }
+    private static let sharedInstances = Dictionary(uniqueKeysWithValues: [true, false].flatMap { quic in
+        ServedCertificate.allCases.map { served in
+            (Kind(quic: quic, served: served),
+             SharedServer(start: { try HTTP3Server(quic: quic, serving: served) }, isRunning: { $0.process.isRunning }, stop: { $0.stop() }))
+        }
+    })
+
+    /// One server of each kind for the whole test process, started on first use.
+    public static func shared(quic: Bool = true, serving served: ServedCertificate = .valid) async throws -> HTTP3Server {
+        // Every kind has its entry: the dictionary is built from all of them.
+        guard let server = sharedInstances[Kind(quic: quic, served: served)] else { throw TestServerError("no shared HTTP3Server of that kind") }
+        return try await server.get()
+    }
 
     /// Starts a server and waits until it answered an HTTP/3 request of its own (the script
     /// prints its ready line then); ``stop()`` ends it.
-    public init(quic: Bool = true) throws {
+    public init(quic: Bool = true, serving served: ServedCertificate = .valid) throws {
         let python = try Loopback.executable("python3")
         do {
             try Loopback.run(python, ["-c", "import hypercorn, aioquic"])
@@ -49,7 +67,7 @@ public final class HTTP3Server: Sendable {
         let logPath = "\(folder)/h3_server.log"
         process = try ServerProcess(
             name: "h3_server.py", executable: python,
-            arguments: [Self.script, "--port", "\(port)", "--cert", certificates.serverCertificate, "--key", certificates.serverKey]
+            arguments: [Self.script, "--port", "\(port)", "--cert", Self.certificate(served, of: certificates), "--key", certificates.serverKey]
                 + (quic ? [] : ["--no-quic"]),
             logPath: logPath
         )
@@ -68,4 +86,12 @@ public final class HTTP3Server: Sendable {
 
     /// Stops the server.
     public func stop() { process.stop() }
+
+    private static func certificate(_ served: ServedCertificate, of certificates: TestCertificates) -> String {
+        switch served {
+        case .valid: return certificates.serverCertificate
+        case .expired: return certificates.expiredServerCertificate
+        case .otherHost: return certificates.otherHostCertificate
+        }
+    }
 }

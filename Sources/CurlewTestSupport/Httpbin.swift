@@ -1,5 +1,4 @@
 internal import Foundation
-internal import CurlewLocks
 
 /// httpbin (PyPI) served by gunicorn on loopback, on a port picked free at start: redirects,
 /// cookies, auth, gzip and brotli, streaming, delays, status codes.

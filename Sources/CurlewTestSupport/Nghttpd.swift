@@ -1,5 +1,4 @@
 internal import Foundation
-internal import CurlewLocks
 
 /// nghttpd (nghttp2's HTTP/2-only server) on loopback, on ports picked free at start: cleartext
 /// HTTP/2 with prior knowledge (h2c) on one port, HTTP/2 over TLS (ALPN `h2`) on another.

@@ -1,5 +1,4 @@
 internal import Foundation
-internal import CurlewLocks
 #if canImport(Glibc)
 internal import Glibc
 #endif

@@ -1,5 +1,4 @@
 internal import Foundation
-internal import CurlewLocks
 
 /// Proxies on loopback, on ports picked free at start: tinyproxy (an HTTP proxy that forwards
 /// plain requests and tunnels CONNECT to any port) and two microsocks SOCKS5 proxies, one

@@ -1,7 +1,9 @@
 internal import Foundation
 
 /// A certificate authority, a server certificate for `localhost` and 127.0.0.1, and a client
-/// certificate, all generated with the `openssl` command at test time.
+/// certificate, all generated with the `openssl` command at test time; for TLS failures, two
+/// more server certificates from the same CA with the same key: one that expired (2020), one
+/// for another host only.
 public struct TestCertificates: Sendable {
     /// The folder holding the files.
     public let folder: String
@@ -15,6 +17,10 @@ public struct TestCertificates: Sendable {
     public var clientCertificate: String { "\(folder)/client.pem" }
     /// The client's private key (PEM).
     public var clientKey: String { "\(folder)/client.key" }
+    /// A server certificate for `localhost` and 127.0.0.1, valid only on 1 January 2020.
+    public var expiredServerCertificate: String { "\(folder)/expired.pem" }
+    /// A server certificate valid now, for `elsewhere.invalid` only.
+    public var otherHostCertificate: String { "\(folder)/otherhost.pem" }
     /// The server's public key (PEM), for pinning.
     public var serverPublicKey: String { "\(folder)/server.pub" }
 
@@ -38,6 +44,40 @@ public struct TestCertificates: Sendable {
                      "-CAcreateserial", "-days", "2", "-extfile", "\(folder)/\(name).ext", "-out", "\(folder)/\(name).pem"])
         }
         try run(["pkey", "-in", "\(folder)/server.key", "-pubout", "-out", "\(folder)/server.pub"])
+        try signFailureCertificates(in: folder, run: run)
         return TestCertificates(folder: folder)
+    }
+
+    /// The expired and other-host certificates. `openssl ca` rather than `x509 -req`: OpenSSL
+    /// 3.0's `x509` cannot set a start date in the past.
+    private static func signFailureCertificates(in folder: String, run: ([String]) throws -> Void) throws {
+        try """
+        [ca]
+        default_ca = test
+        [test]
+        database = \(folder)/index.txt
+        new_certs_dir = \(folder)
+        serial = \(folder)/serial
+        default_md = sha256
+        policy = anything
+        unique_subject = no
+        [anything]
+        commonName = supplied
+        [expired]
+        subjectAltName = DNS:localhost,IP:127.0.0.1
+        basicConstraints = CA:FALSE
+        extendedKeyUsage = serverAuth
+        [otherhost]
+        subjectAltName = DNS:elsewhere.invalid
+        basicConstraints = CA:FALSE
+        extendedKeyUsage = serverAuth
+        """.write(toFile: "\(folder)/ca.cnf", atomically: true, encoding: .utf8)
+        try "".write(toFile: "\(folder)/index.txt", atomically: true, encoding: .utf8)
+        try "1000\n".write(toFile: "\(folder)/serial", atomically: true, encoding: .utf8)
+        let sign = ["ca", "-batch", "-config", "\(folder)/ca.cnf", "-cert", "\(folder)/ca.pem", "-keyfile", "\(folder)/ca.key",
+                    "-notext", "-in", "\(folder)/server.csr"]
+        try run(sign + ["-extensions", "expired", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+                        "-out", "\(folder)/expired.pem"])
+        try run(sign + ["-extensions", "otherhost", "-days", "2", "-subj", "/CN=elsewhere.invalid", "-out", "\(folder)/otherhost.pem"])
     }
 }

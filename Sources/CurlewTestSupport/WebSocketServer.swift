@@ -1,5 +1,4 @@
 internal import Foundation
-internal import CurlewLocks
 
 /// A WebSocket server on loopback: `Tests/Servers/ws_server.py` on the `websockets` package
 /// (PyPI, pinned by `make test`), plain `ws` on one port and `wss` with the test CA on another,
