@@ -17,7 +17,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) nginx openssl nghttp2-server tinyproxy micros
 # Python packages (PEP 668); older pips ignore it.
 PIP_PACKAGES := httpbin==0.10.4 gunicorn==23.0.0 websockets==17.4 hypercorn==0.18.0 aioquic==1.7.2 h2==4.4.1
 
-.PHONY: soak test-soak-short fuzz large-files deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
+.PHONY: soak test-soak-short fuzz large-files bench-other-libcurl deps-python test test-default test-example test-other-libcurl test-sanitizers test-tsan test-asan build demo bench deps-libcurl deps-build deps-test deps-demo clean
 
 define install_missing
 	@missing=""; \
@@ -61,6 +61,17 @@ demo: deps-demo
 ## Benchmarks/run.sh installs its own Debian packages (apt-get update first) when missing.
 bench: deps-libcurl deps-python
 	bash Benchmarks/run.sh
+
+## The same matrix for curlew and c-baseline on the other supported libcurl (unpacked under
+## .build-libcurl-other, as for the tests): both built against it in their own scratch path,
+## run with it on LD_LIBRARY_PATH; the table names the libcurl the clients loaded.
+bench-other-libcurl: deps-libcurl deps-python deps-build
+	$(eval OTHER_ROOT := $(shell bash scripts/libcurl.sh unpack $(OTHER_LIBCURL_DIR) $$(bash scripts/libcurl.sh other)))
+	cd Benchmarks && for product in CurlewClient CBaseline; do \
+		swift build -c release --product $$product -Xcc -I$(OTHER_ROOT)/usr/include/x86_64-linux-gnu \
+			-Xlinker -L$(OTHER_LIB) --scratch-path $(CURDIR)/.build-libcurl-other-bench || exit 1; done
+	BENCH_SKIP_BUILD=1 BENCH_BIN=$(CURDIR)/.build-libcurl-other-bench/release BENCH_LIBCURL_LIBDIR=$(OTHER_LIB) \
+		CLIENTS="$${CLIENTS:-curlew curlew-loop c-baseline}" bash Benchmarks/run.sh
 
 ## Peak RSS of curlew downloading and uploading 16 MiB and 1 GiB files over loopback nginx.
 large-files: deps-demo
@@ -140,4 +151,4 @@ soak: deps-test
 	bash -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; exec .build/release/CurlewSoak'
 
 clean:
-	rm -rf .build .build-tsan .build-asan .build-libcurl-other Examples/.build
+	rm -rf .build .build-tsan .build-asan .build-libcurl-other .build-libcurl-other-bench Examples/.build

@@ -7,7 +7,8 @@
 #
 # Environment: ROUNDS (3), CLIENTS, CONFIGS, BENCH_SCALE (1), BENCH_INFLIGHT (10000),
 # BENCH_SLOW_DELAY (5), BENCH_WRK_SECONDS (5), BENCH_TIMEOUT (300), BENCH_PAUSE (1), LOOPS (1),
-# BENCH_SKIP_BUILD, BENCH_BIN, BENCH_SKIP_INSTALL; BENCH_BEFORE_BIN, a folder holding a
+# BENCH_SKIP_BUILD, BENCH_BIN, BENCH_SKIP_INSTALL, BENCH_LIBCURL_LIBDIR (the folder of another
+# libcurl the clients in BENCH_BIN were built against); BENCH_BEFORE_BIN, a folder holding a
 # CurlewClient built from another commit, which the client `curlew-before` runs (A/B in one run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -98,6 +99,11 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
     fi
 fi
 bin="${BENCH_BIN:-$(cd "$here" && swift build -c release --show-bin-path)}"
+# Clients built against another libcurl (make bench-other-libcurl) load it from here.
+if [ -n "${BENCH_LIBCURL_LIBDIR:-}" ]; then
+    export BENCH_LIBCURL_LIBDIR
+    export LD_LIBRARY_PATH="$BENCH_LIBCURL_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 
 client_command() {  # client name -> the command, in the array `command`
     case "$1" in

@@ -200,6 +200,17 @@ def first_line(command):
     return "unknown"
 
 
+
+def libcurl_version():
+    """The libcurl the clients load: BENCH_LIBCURL_LIBDIR's when set, else the installed one."""
+    folder = os.environ.get("BENCH_LIBCURL_LIBDIR")
+    if not folder:
+        return first_line(["curl-config", "--version"])
+    import ctypes
+    library = ctypes.CDLL(os.path.join(folder, "libcurl-gnutls.so.4"))
+    library.curl_version.restype = ctypes.c_char_p
+    return library.curl_version().decode().split()[0].replace("/", " ")
+
 def meta(extra):
     cpu = "unknown"
     try:
@@ -235,7 +246,7 @@ def meta(extra):
         "machine: %s, %d cores, %s%s" % (cpu, cores, memory, load),
         "kernel: %s %s" % (platform.system(), platform.release()),
         "swift: " + first_line(["swift", "--version"]),
-        "libcurl: " + first_line(["curl-config", "--version"]),
+        "libcurl: " + libcurl_version(),
         "libev: " + libev,
         "nginx: " + first_line(["nginx", "-v"]).replace("nginx version: ", ""),
         "wrk: " + wrk,
