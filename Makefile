@@ -136,7 +136,7 @@ test-asan: deps-test
 		swift test $(SWIFT_FLAGS) --disable-xctest --sanitize=address --scratch-path .build-asan
 	swift build $(SWIFT_FLAGS) --sanitize=address --scratch-path .build-asan --product CurlewSoak
 	ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/.ci/lsan-suppressions.txt print_suppressions=0" \
-		bash -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; exec .build-asan/debug/CurlewSoak --short'
+		bash -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; exec .build-asan/debug/CurlewSoak --short --sanitizer'
 
 ## The soak's short version (a tenth of `make soak`'s counts), in the debug build.
 test-soak-short: deps-test

@@ -76,7 +76,7 @@ struct Phases {
         let failed = errors.withLock { $0 }
         let first = marks.first?.1 ?? -1, last = marks.last?.1 ?? -1
         verdicts.note("\(version) load: " + marks.map { "\($0.0 / tenth * 10)% \(mib($0.1)) \($0.2) fds" }.joined(separator: ", "))
-        verdicts.check(abs(percent(first, last)) <= 5, "\(version) RSS under load",
+        verdicts.checkMemory(abs(percent(first, last)) <= 5, "\(version) RSS under load",
                        String(format: "%@ at 10%% → %@ at the end (%+.1f %%, bound ±5 %%), %d requests in %.1f s", mib(first), mib(last),
                               percent(first, last), requests, seconds))
         verdicts.check(failed.isEmpty, "\(version) errors under load", failed.isEmpty ? "none in \(requests)" : "\(failed)")
@@ -137,7 +137,7 @@ struct Phases {
         verdicts.check(returned.withLock { $0 } == count, "\(version) cancellation storm", "\(returned.withLock { $0 }) of \(count) tasks returned")
         verdicts.check(errors.isEmpty, "\(version) storm errors", errors.isEmpty ? "only .cancelled" : "\(errors)")
         verdicts.check(succeeded == 1_000, "\(version) after the storm", "\(succeeded) of 1000 requests succeeded")
-        verdicts.check(percent(before, after) <= 20 || percent(before, trimmed) <= 20, "\(version) RSS after the storm",
+        verdicts.checkMemory(percent(before, after) <= 20 || percent(before, trimmed) <= 20, "\(version) RSS after the storm",
                        String(format: "%@ before, %@ after (%+.1f %%), %@ once malloc_trim returned the allocator's free pages (%+.1f %%); bound +20 %%",
                               mib(before), mib(after), percent(before, after), mib(trimmed), percent(before, trimmed)))
     }
