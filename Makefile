@@ -66,10 +66,9 @@ bench: deps-libcurl deps-python
 ## .build-libcurl-other, as for the tests): both built against it in their own scratch path,
 ## run with it on LD_LIBRARY_PATH; the table names the libcurl the clients loaded.
 bench-other-libcurl: deps-libcurl deps-python deps-build
-	$(eval OTHER_ROOT := $(shell bash scripts/libcurl.sh unpack $(OTHER_LIBCURL_DIR) $$(bash scripts/libcurl.sh other)))
+	$(unpack_other_libcurl)
 	cd Benchmarks && for product in CurlewClient CBaseline; do \
-		swift build -c release --product $$product -Xcc -I$(OTHER_ROOT)/usr/include/x86_64-linux-gnu \
-			-Xlinker -L$(OTHER_LIB) --scratch-path $(CURDIR)/.build-libcurl-other-bench || exit 1; done
+		swift build -c release --product $$product $(OTHER_LIBCURL_FLAGS) --scratch-path $(CURDIR)/.build-libcurl-other-bench || exit 1; done
 	BENCH_SKIP_BUILD=1 BENCH_BIN=$(CURDIR)/.build-libcurl-other-bench/release BENCH_LIBCURL_LIBDIR=$(OTHER_LIB) \
 		CLIENTS="$${CLIENTS:-curlew curlew-loop c-baseline}" bash Benchmarks/run.sh
 
@@ -102,11 +101,14 @@ test-example: deps-test
 	SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/example-smoke.sh
 
 OTHER_LIBCURL_DIR := $(CURDIR)/.build-libcurl-other/libcurl
+## In a recipe: unpacks the other libcurl (idempotent) and sets OTHER_ROOT to its root.
+unpack_other_libcurl = $(eval OTHER_ROOT := $(shell bash scripts/libcurl.sh unpack $(OTHER_LIBCURL_DIR) $$(bash scripts/libcurl.sh other)))
 OTHER_LIB = $(OTHER_ROOT)/usr/lib/x86_64-linux-gnu
-OTHER_FLAGS = -Xcc -I$(OTHER_ROOT)/usr/include/x86_64-linux-gnu -Xlinker -L$(OTHER_LIB) --scratch-path .build-libcurl-other
+OTHER_LIBCURL_FLAGS = -Xcc -I$(OTHER_ROOT)/usr/include/x86_64-linux-gnu -Xlinker -L$(OTHER_LIB)
+OTHER_FLAGS = $(OTHER_LIBCURL_FLAGS) --scratch-path .build-libcurl-other
 
 test-other-libcurl: deps-test
-	$(eval OTHER_ROOT := $(shell bash scripts/libcurl.sh unpack $(OTHER_LIBCURL_DIR) $$(bash scripts/libcurl.sh other)))
+	$(unpack_other_libcurl)
 	swift build $(SWIFT_FLAGS) --build-tests $(OTHER_FLAGS)
 	LD_LIBRARY_PATH=$(OTHER_LIB) swift test $(SWIFT_FLAGS) --skip-build --disable-xctest $(OTHER_FLAGS)
 	@echo "== the suite above ran on the other libcurl: $$(LD_LIBRARY_PATH=$(OTHER_LIB) $$(swift build $(OTHER_FLAGS) --show-bin-path)/curlew --version)"

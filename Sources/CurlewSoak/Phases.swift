@@ -60,7 +60,7 @@ struct Phases {
                             let response = try await client.get(url)
                             _ = try await response.body.collect(upTo: 1 << 16)
                         } catch {
-                            let kind = (error as? HTTPClientError)?.kind.rawValue ?? "\(error)"
+                            let kind = kindName(error)
                             errors.withLock { $0[kind, default: 0] += 1 }
                         }
                         if index % tenth == 0 { samples.withLock { $0.append((index, Probe.rssKiB(), Probe.openDescriptors())) } }
@@ -112,7 +112,7 @@ struct Phases {
                                 _ = try await response.body.collect(upTo: 1 << 21)
                             } catch let error as HTTPClientError where error.kind == .cancelled {
                             } catch {
-                                let kind = (error as? HTTPClientError)?.kind.rawValue ?? "\(error)"
+                                let kind = kindName(error)
                                 unexpected.withLock { $0[kind, default: 0] += 1 }
                             }
                         }
@@ -159,7 +159,7 @@ struct Phases {
                         _ = try await response.body.collect(upTo: 1 << 21)
                         outcomes.withLock { $0["completed", default: 0] += 1 }
                     } catch {
-                        let kind = (error as? HTTPClientError)?.kind.rawValue ?? "\(error)"
+                        let kind = kindName(error)
                         outcomes.withLock { $0[kind, default: 0] += 1 }
                     }
                 }
@@ -212,7 +212,7 @@ struct Phases {
                             }
                         }
                     } catch {
-                        let kind = (error as? HTTPClientError)?.kind.rawValue ?? "\(error)"
+                        let kind = kindName(error)
                         errors.withLock { $0[kind, default: 0] += 1 }
                     }
                 }
@@ -225,4 +225,9 @@ struct Phases {
                        "\(echoes.withLock { $0 }) of \(count * seconds) echoes over \(count) sockets for \(seconds) s; errors: \(failed.isEmpty ? "none" : "\(failed)")")
         verdicts.check(descriptorsAfter == descriptorsBefore, "websocket descriptors", "\(descriptorsBefore) before, \(descriptorsAfter) after")
     }
+}
+
+/// The error's kind as printed in the bounds (`"\(error)"` for an error that is not Curlew's).
+private func kindName(_ error: any Error) -> String {
+    (error as? HTTPClientError)?.kind.rawValue ?? "\(error)"
 }

@@ -12,7 +12,7 @@ internal import Foundation
 /// line that is not hex), `/garbage` (bytes that are not HTTP), `/slow-headers` (the head one
 /// byte every 50 ms, then `hello`), `/slow-body?bytes=N&delay_ms=M` (an N-byte body, byte `i`
 /// is `i % 251`, one byte every M ms).
-public final class FaultServer: Sendable {
+public final class FaultServer: Sendable, LoopbackServer {
     /// The port it listens on, on 127.0.0.1.
     public let port: Int
     private let process: ServerProcess
@@ -20,33 +20,20 @@ public final class FaultServer: Sendable {
     /// `http://127.0.0.1:<port><path>`.
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    /// The script, found from this file's place in the package.
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Tests/Servers/fault_server.py").path
-
-    private static let sharedInstance = SharedServer(start: { try FaultServer() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
+    private static let sharedInstance = SharedServer { try FaultServer() }
 
     /// One fault server for the whole test process, started on first use and stopped at exit.
     public static func shared() async throws -> FaultServer { try await sharedInstance.get() }
 
     /// Starts a new fault server; ``stop()`` ends it (the test process's exit does too).
     public init() throws {
-        let python = try Loopback.executable("python3")
-        guard FileManager.default.fileExists(atPath: Self.script) else {
-            throw TestServerError("the fault server's script is not at \(Self.script)")
-        }
-        let folder = try Loopback.temporaryFolder("curlew-test-fault")
         port = try Loopback.freePorts(1)[0]
-        let logPath = "\(folder)/fault_server.log"
-        process = try ServerProcess(
-            name: "fault_server.py", executable: python,
-            arguments: [Self.script, "--port", "\(port)"],
-            logPath: logPath
-        )
-        try Loopback.waitUntilListening([port], process: process, logPath: logPath)
+        process = try Loopback.startScript("fault_server.py", arguments: ["--port", "\(port)"], ports: [port])
     }
 
     /// Stops the fault server.
     public func stop() { process.stop() }
+
+    /// Whether it still runs.
+    var isRunning: Bool { process.isRunning }
 }

@@ -5,7 +5,7 @@ internal import Foundation
 /// TLS on ``tlsPort`` (trust ``TestCertificates/caCertificate`` of ``certificates``). One fault
 /// per path: `/ok`, `/slow-ok`, `/hang-head`, `/hang-mid-body`, `/rst-mid-body`, `/truncated`,
 /// `/goaway`, `/garbage`, `/stall-upload` (listed in the script).
-public final class H2FaultServer: Sendable {
+public final class H2FaultServer: Sendable, LoopbackServer {
     /// The h2c port, on 127.0.0.1.
     public let port: Int
     /// The TLS port, on 127.0.0.1.
@@ -19,38 +19,25 @@ public final class H2FaultServer: Sendable {
     /// `https://localhost:<tlsPort><path>`.
     public func tlsURL(_ path: String) -> String { "https://localhost:\(tlsPort)\(path)" }
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Tests/Servers/h2_fault_server.py").path
-
-    private static let sharedInstance = SharedServer(start: { try H2FaultServer() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
+    private static let sharedInstance = SharedServer { try H2FaultServer() }
 
     /// One server for the whole test process, started on first use and stopped at exit.
     public static func shared() async throws -> H2FaultServer { try await sharedInstance.get() }
 
     /// Starts a server of its own; ``stop()`` ends it (the test process's exit does too).
     public init() throws {
-        let python = try Loopback.executable("python3")
-        do {
-            try Loopback.run(python, ["-c", "import h2"])
-        } catch {
-            throw TestServerError("the h2 package is missing from \(python): run `make test`, which installs it\n\(error)")
-        }
         certificates = try TestCertificates.generate()
-        let folder = try Loopback.temporaryFolder("curlew-test-h2-fault")
         let ports = try Loopback.freePorts(2)
-        port = ports[0]
-        tlsPort = ports[1]
-        let logPath = "\(folder)/h2_fault_server.log"
-        process = try ServerProcess(
-            name: "h2_fault_server.py", executable: python,
-            arguments: [Self.script, "--port", "\(port)", "--tls-port", "\(tlsPort)",
-                        "--cert", certificates.serverCertificate, "--key", certificates.serverKey],
-            logPath: logPath
-        )
-        try Loopback.waitUntilListening(ports, process: process, logPath: logPath)
+        (port, tlsPort) = (ports[0], ports[1])
+        process = try Loopback.startScript(
+            "h2_fault_server.py", importing: ["h2"],
+            arguments: ["--port", "\(port)", "--tls-port", "\(tlsPort)", "--cert", certificates.serverCertificate, "--key", certificates.serverKey],
+            ports: ports)
     }
 
     /// Stops the server at once (SIGTERM), as a crash would: its connections close.
     public func stop() { process.stop() }
+
+    /// Whether it still runs.
+    var isRunning: Bool { process.isRunning }
 }

@@ -8,7 +8,7 @@ internal import Glibc
 /// port of the same number, or TLS only (``init(quic:serving:)`` with `false`) for fallback
 /// tests; with a valid certificate, or an expired one, or one for another host.
 /// Paths: `/hello`, `POST /echo`, `/bytes?n=N`, `/version` (listed in the script).
-public final class HTTP3Server: Sendable {
+public final class HTTP3Server: Sendable, LoopbackServer {
     /// The port, on 127.0.0.1: TCP, and UDP for QUIC.
     public let port: Int
     /// Whether a QUIC listener runs.
@@ -19,10 +19,6 @@ public final class HTTP3Server: Sendable {
 
     /// `https://localhost:<port><path>`.
     public func url(_ path: String) -> String { "https://localhost:\(port)\(path)" }
-
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Tests/Servers/h3_server.py").path
 
     /// The certificate the server presents (all from ``certificates``' CA).
     public enum ServedCertificate: Sendable, Hashable, CaseIterable {
@@ -38,7 +34,7 @@ public final class HTTP3Server: Sendable {
     private static let sharedInstances = Dictionary(uniqueKeysWithValues: [true, false].flatMap { quic in
         ServedCertificate.allCases.map { served in
             (Kind(quic: quic, served: served),
-             SharedServer(start: { try HTTP3Server(quic: quic, serving: served) }, isRunning: { $0.process.isRunning }, stop: { $0.stop() }))
+             SharedServer { try HTTP3Server(quic: quic, serving: served) })
         }
     })
 
@@ -52,12 +48,7 @@ public final class HTTP3Server: Sendable {
     /// Starts a server and waits until it answered an HTTP/3 request of its own (the script
     /// prints its ready line then); ``stop()`` ends it.
     public init(quic: Bool = true, serving served: ServedCertificate = .valid) throws {
-        let python = try Loopback.executable("python3")
-        do {
-            try Loopback.run(python, ["-c", "import hypercorn, aioquic"])
-        } catch {
-            throw TestServerError("hypercorn or aioquic is missing from \(python): run `make test`, which installs them\n\(error)")
-        }
+        let python = try Loopback.python(importing: ["hypercorn", "aioquic"])
         self.quic = quic
         certificates = try TestCertificates.generate()
         let folder = try Loopback.temporaryFolder("curlew-test-h3")
@@ -67,7 +58,7 @@ public final class HTTP3Server: Sendable {
         let logPath = "\(folder)/h3_server.log"
         process = try ServerProcess(
             name: "h3_server.py", executable: python,
-            arguments: [Self.script, "--port", "\(port)", "--cert", Self.certificate(served, of: certificates), "--key", certificates.serverKey]
+            arguments: [Loopback.serverScript("h3_server.py"), "--port", "\(port)", "--cert", Self.certificate(served, of: certificates), "--key", certificates.serverKey]
                 + (quic ? [] : ["--no-quic"]),
             logPath: logPath
         )
@@ -86,6 +77,9 @@ public final class HTTP3Server: Sendable {
 
     /// Stops the server.
     public func stop() { process.stop() }
+
+    /// Whether it still runs.
+    var isRunning: Bool { process.isRunning }
 
     private static func certificate(_ served: ServedCertificate, of certificates: TestCertificates) -> String {
         switch served {

@@ -5,7 +5,7 @@ internal import Foundation
 ///
 /// One gunicorn worker with 16 threads (`gthread`), so `/delay/N` and `/drip` hold a thread
 /// each and do not block other tests. `make test` installs the pinned httpbin and gunicorn.
-public final class Httpbin: Sendable {
+public final class Httpbin: Sendable, LoopbackServer {
     /// The port it listens on, on 127.0.0.1.
     public let port: Int
     private let process: ServerProcess
@@ -13,19 +13,14 @@ public final class Httpbin: Sendable {
     /// `http://127.0.0.1:<port><path>`.
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    private static let sharedInstance = SharedServer(start: { try Httpbin() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
+    private static let sharedInstance = SharedServer { try Httpbin() }
 
     /// One httpbin for the whole test process, started on first use and stopped at exit.
     public static func shared() async throws -> Httpbin { try await sharedInstance.get() }
 
     /// Starts a new httpbin; ``stop()`` ends it (the test process's exit does too).
     public init() throws {
-        let python = try Loopback.executable("python3")
-        do {
-            try Loopback.run(python, ["-c", "import httpbin, gunicorn"])
-        } catch {
-            throw TestServerError("httpbin or gunicorn is missing from \(python): run `make test`, which installs them\n\(error)")
-        }
+        let python = try Loopback.python(importing: ["httpbin", "gunicorn"])
         let folder = try Loopback.temporaryFolder("curlew-test-httpbin")
         port = try Loopback.freePorts(1)[0]
         let logPath = "\(folder)/gunicorn.log"
@@ -48,4 +43,7 @@ public final class Httpbin: Sendable {
 
     /// Stops httpbin.
     public func stop() { process.stop() }
+
+    /// Whether it still runs.
+    var isRunning: Bool { process.isRunning }
 }

@@ -4,7 +4,7 @@ internal import Foundation
 /// HTTP/2 with prior knowledge (h2c) on one port, HTTP/2 over TLS (ALPN `h2`) on another.
 ///
 /// Files: `/small` (5 bytes, `hello`), `/big` (1 MiB, the same bytes as ``Nginx/bigBody()``).
-public final class Nghttpd: Sendable {
+public final class Nghttpd: Sendable, LoopbackServer {
     /// Cleartext HTTP/2 with prior knowledge (h2c).
     public let h2cPort: Int
     /// HTTP/2 over TLS.
@@ -21,7 +21,7 @@ public final class Nghttpd: Sendable {
     /// `https://127.0.0.1:<tlsPort><path>` (the server certificate names 127.0.0.1 too).
     public func tlsURL(_ path: String) -> String { "https://127.0.0.1:\(tlsPort)\(path)" }
 
-    private static let sharedInstance = SharedServer(start: { try Nghttpd() }, isRunning: { $0.h2cProcess.isRunning && $0.tlsProcess.isRunning }, stop: { $0.stop() })
+    private static let sharedInstance = SharedServer { try Nghttpd() }
 
     /// One nghttpd pair for the whole test process, started on first use and stopped at exit.
     public static func shared() async throws -> Nghttpd { try await sharedInstance.get() }
@@ -69,4 +69,7 @@ public final class Nghttpd: Sendable {
         h2cProcess.stop()
         tlsProcess.stop()
     }
+
+    /// Whether both listeners still run.
+    var isRunning: Bool { h2cProcess.isRunning && tlsProcess.isRunning }
 }

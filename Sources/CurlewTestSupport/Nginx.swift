@@ -10,7 +10,7 @@ internal import Glibc
 /// `/echo-header` (the `X-Test` request header as body), `/redirect` (302 to `/small`),
 /// `/upload` (reads the body and answers `received N`), `/session` (nginx's
 /// `$ssl_session_reused`), `/slow` (`/big` at 64 KiB/s).
-public final class Nginx: Sendable {
+public final class Nginx: Sendable, LoopbackServer {
     /// Plain HTTP/1.1.
     public let httpPort: Int
     /// TLS with ALPN offering h2 and http/1.1.
@@ -46,7 +46,7 @@ public final class Nginx: Sendable {
     /// The expected content of `/big`.
     public static func bigBody() -> [UInt8] { (0..<bigSize).map { UInt8($0 % 251) } }
 
-    private static let sharedInstance = SharedServer(start: { try Nginx() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
+    private static let sharedInstance = SharedServer { try Nginx() }
 
     /// One nginx for the whole test process, started on first use and stopped at exit.
     public static func shared() async throws -> Nginx { try await sharedInstance.get() }
@@ -77,6 +77,9 @@ public final class Nginx: Sendable {
 
     /// Stops nginx.
     public func stop() { process.stop() }
+
+    /// Whether it still runs.
+    var isRunning: Bool { process.isRunning }
 
     /// Lines of the access log (`$request $status $ssl_session_reused $connection`).
     public func accessLog() -> [String] {

@@ -16,28 +16,27 @@ func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value)
     }
 }
 
+/// A server the test support starts: whether it still runs, and how to stop it.
+protocol LoopbackServer: Sendable {
+    var isRunning: Bool { get }
+    func stop()
+}
+
 /// One server for the whole test process, started on first use (off the pool: see
 /// ``offThePool(_:)``), started again if it has died, and stopped at exit.
-final class SharedServer<Server: Sendable>: Sendable {
+final class SharedServer<Server: LoopbackServer>: Sendable {
     private let instance = Locked<Server?>(nil)
     private let start: @Sendable () throws -> Server
-    private let isRunning: @Sendable (Server) -> Bool
-    private let stop: @Sendable (Server) -> Void
 
-    init(start: @escaping @Sendable () throws -> Server, isRunning: @escaping @Sendable (Server) -> Bool,
-         stop: @escaping @Sendable (Server) -> Void) {
-        self.start = start
-        self.isRunning = isRunning
-        self.stop = stop
-    }
+    init(start: @escaping @Sendable () throws -> Server) { self.start = start }
 
     /// The running server, started if there is none: every caller gets the same one.
     func get() async throws -> Server {
-        if let running = instance.withLock({ $0 }), isRunning(running) { return running }
+        if let running = instance.withLock({ $0 }), running.isRunning { return running }
         return try await offThePool { [self] in
             try instance.withLock { instance in
-                if let instance, isRunning(instance) { return instance }
-                if let instance { stop(instance) }  // a part of it may still run (nghttpd's two listeners)
+                if let instance, instance.isRunning { return instance }
+                instance?.stop()  // a part of it may still run (nghttpd's two listeners)
                 let started = try start()
                 instance = started
                 return started

@@ -3,7 +3,7 @@ internal import Foundation
 /// Proxies on loopback, on ports picked free at start: tinyproxy (an HTTP proxy that forwards
 /// plain requests and tunnels CONNECT to any port) and two microsocks SOCKS5 proxies, one
 /// requiring ``socksUser`` and ``socksPassword``, one without authentication.
-public final class Proxies: Sendable {
+public final class Proxies: Sendable, LoopbackServer {
     /// tinyproxy: HTTP forwarding and CONNECT, from 127.0.0.1 only.
     public let httpProxyPort: Int
     /// microsocks requiring user name and password authentication.
@@ -16,7 +16,7 @@ public final class Proxies: Sendable {
     public let socksPassword = "secret"
     private let processes: [ServerProcess]
 
-    private static let sharedInstance = SharedServer(start: { try Proxies() }, isRunning: { $0.processes.allSatisfy(\.isRunning) }, stop: { $0.stop() })
+    private static let sharedInstance = SharedServer { try Proxies() }
 
     /// One set of proxies for the whole test process, started on first use and stopped at exit.
     public static func shared() async throws -> Proxies { try await sharedInstance.get() }
@@ -57,6 +57,9 @@ public final class Proxies: Sendable {
     public func stop() {
         for process in processes { process.stop() }
     }
+
+    /// Whether every proxy still runs.
+    var isRunning: Bool { processes.allSatisfy(\.isRunning) }
 
     /// Without `ConnectPort` lines tinyproxy tunnels CONNECT to any port; `Allow` admits only
     /// loopback clients. `-d` keeps it in the foreground, logging to stderr. The `Via` header it

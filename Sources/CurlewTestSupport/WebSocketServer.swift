@@ -4,7 +4,7 @@ internal import Foundation
 /// (PyPI, pinned by `make test`), plain `ws` on one port and `wss` with the test CA on another,
 /// on ports picked free at start. Its paths (`/echo`, `/fragmented`, `/close`, `/abrupt`,
 /// `/subprotocol`, `/ping`, `/headers`, `/flood`) are listed in the script.
-public final class WebSocketServer: Sendable {
+public final class WebSocketServer: Sendable, LoopbackServer {
     /// The plain port, on 127.0.0.1.
     public let port: Int
     /// The TLS port, on 127.0.0.1, serving a certificate for `localhost` and 127.0.0.1.
@@ -18,38 +18,25 @@ public final class WebSocketServer: Sendable {
     /// `wss://localhost:<tlsPort><path>`.
     public func secureURL(_ path: String) -> String { "wss://localhost:\(tlsPort)\(path)" }
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Tests/Servers/ws_server.py").path
-
-    private static let sharedInstance = SharedServer(start: { try WebSocketServer() }, isRunning: { $0.process.isRunning }, stop: { $0.stop() })
+    private static let sharedInstance = SharedServer { try WebSocketServer() }
 
     /// One server for the whole test process, started on first use and stopped at exit.
     public static func shared() async throws -> WebSocketServer { try await sharedInstance.get() }
 
     /// Starts a new server; ``stop()`` ends it (the test process's exit does too).
     public init() throws {
-        let python = try Loopback.executable("python3")
-        do {
-            try Loopback.run(python, ["-c", "import websockets"])
-        } catch {
-            throw TestServerError("the websockets package is missing from \(python): run `make test`, which installs it\n\(error)")
-        }
         certificates = try TestCertificates.generate()
-        let folder = try Loopback.temporaryFolder("curlew-test-ws")
         let ports = try Loopback.freePorts(2)
-        port = ports[0]
-        tlsPort = ports[1]
-        let logPath = "\(folder)/ws_server.log"
-        process = try ServerProcess(
-            name: "ws_server.py", executable: python,
-            arguments: [Self.script, "--port", "\(port)", "--tls-port", "\(tlsPort)",
-                        "--cert", certificates.serverCertificate, "--key", certificates.serverKey],
-            logPath: logPath
-        )
-        try Loopback.waitUntilListening(ports, process: process, logPath: logPath)
+        (port, tlsPort) = (ports[0], ports[1])
+        process = try Loopback.startScript(
+            "ws_server.py", importing: ["websockets"],
+            arguments: ["--port", "\(port)", "--tls-port", "\(tlsPort)", "--cert", certificates.serverCertificate, "--key", certificates.serverKey],
+            ports: ports)
     }
 
     /// Stops the server.
     public func stop() { process.stop() }
+
+    /// Whether it still runs.
+    var isRunning: Bool { process.isRunning }
 }

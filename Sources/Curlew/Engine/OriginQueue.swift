@@ -26,9 +26,9 @@ final class OriginQueue {
     private var byTransfer: [ObjectIdentifier: (origin: String, entry: Waiting)] = [:]
     /// A waiting transfer's deadline passed.
     var onExpired: (Transfer) -> Void = { _ in }
-    /// Entries whose timer fired, kept until the next call: their timer must not be freed from
-    /// inside its own callback.
-    private var expired: [Waiting] = []
+    /// Timers that fired, kept until the next call: a timer must not be freed from inside its
+    /// own callback.
+    private var fired: [EvTimer] = []
 
     init(limit: Int, ev: EvLoop) {
         self.limit = limit
@@ -40,7 +40,7 @@ final class OriginQueue {
 
     /// Whether `transfer` may go now (counted as active); if not, it waits its turn.
     func admit(_ transfer: Transfer) -> Bool {
-        expired.removeAll()
+        fired.removeAll()
         let origin = transfer.request.originKey
         if active[origin, default: 0] < limit {
             active[origin, default: 0] += 1
@@ -59,7 +59,7 @@ final class OriginQueue {
 
     /// An active transfer of `transfer`'s origin ended: the next waiting one, now active.
     func ended(_ transfer: Transfer) -> Admitted? {
-        expired.removeAll()
+        fired.removeAll()
         let origin = transfer.request.originKey
         active[origin, default: 1] -= 1
         guard let next = popFirst(origin) else {
@@ -81,7 +81,7 @@ final class OriginQueue {
 
     /// Every waiting transfer, out of the line (shutdown).
     func removeAll() -> [Transfer] {
-        expired.removeAll()
+        fired.removeAll()
         let all = waiting.flatMap { origin, entries in entries.dropFirst(heads[origin] ?? 0).map(\.transfer) }
         for (_, entry) in byTransfer.values { entry.timer = nil }
         waiting.removeAll()
@@ -113,9 +113,8 @@ final class OriginQueue {
 
     private func expire(_ entry: Waiting, origin: String) {
         guard let timer = entry.timer, byTransfer[ObjectIdentifier(entry.transfer)] != nil else { return }
-        expired.append(entry)
+        fired.append(timer)
         _ = remove(entry.transfer)
-        entry.timer = timer  // kept (with the entry, in `expired`) until the next call
         onExpired(entry.transfer)
     }
 }
