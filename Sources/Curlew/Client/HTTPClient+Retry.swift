@@ -9,8 +9,9 @@ extension HTTPClient {
     /// `execute` under a retry policy of more than one attempt: see ``HTTPClientRetryPolicy``.
     func executeRetrying(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
-        options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID, policy: HTTPClientRetryPolicy
+        options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID
     ) async throws -> HTTPClientResponse {
+        let policy = options.retry ?? configuration.retry
         let methodAllows = policy.retriesNonIdempotentRequests || Self.idempotentMethods.contains(request.method)
         var attempt = 1
         while true {

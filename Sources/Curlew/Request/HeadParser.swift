@@ -20,6 +20,8 @@ struct HeadParser {
         /// four bytes each, then the name's bytes and the value's: no byte of either is taken
         /// for a separator.
         var rawFields: [UInt8]
+        /// How many field lines `rawFields` holds.
+        var fieldCount = 0
         /// Redirects followed before this head, and the URL it answers when there were any
         /// (set by the loop when it hands the final head over).
         var redirects = 0
@@ -29,7 +31,7 @@ struct HeadParser {
         /// name is not a valid token is dropped.
         var fields: HTTPFields {
             var fields = HTTPFields()
-            fields.reserveCapacity(16)
+            fields.reserveCapacity(fieldCount)
             rawFields.withUnsafeBytes { bytes in
                 var start = 0
                 while start + 8 <= bytes.count {
@@ -77,6 +79,7 @@ struct HeadParser {
         while valueStart < valueEnd, bytes[valueStart] == 32 || bytes[valueStart] == 9 { valueStart += 1 }
         while valueEnd > valueStart, bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9 { valueEnd -= 1 }
         if Self.isLocation(UnsafeRawBufferPointer(rebasing: bytes[0..<colon])) { current?.hasLocation = true }
+        current?.fieldCount += 1
         withUnsafeBytes(of: UInt32(colon).littleEndian) { current?.rawFields.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(valueEnd - valueStart).littleEndian) { current?.rawFields.append(contentsOf: $0) }
         current?.rawFields.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<colon]))
