@@ -67,22 +67,38 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     /// What kind of failure this is.
     public let kind: Kind
     /// libcurl's result code, when libcurl reported the failure.
-    public let curlCode: CurlCode?
+    public var curlCode: CurlCode? { storage.curlCode }
     /// A sentence saying what failed.
-    public let message: String
+    public var message: String { storage.message }
     /// libcurl's error-buffer text or other detail; may be empty.
-    public let detail: String
+    public var detail: String { storage.detail }
     /// The error that caused this one, when the caller's own code threw it (a request body
     /// stream). Not part of equality.
-    public let underlyingError: (any Error)?
+    public var underlyingError: (any Error)? { storage.underlyingError }
+
+    /// All but the kind, in one immutable object: an error is then two words wherever it is
+    /// kept (every request's state holds a few, for a failure most never have), rather than
+    /// eleven.
+    private final class Storage: Sendable {
+        let curlCode: CurlCode?
+        let message: String
+        let detail: String
+        let underlyingError: (any Error)?
+
+        init(curlCode: CurlCode?, message: String, detail: String, underlyingError: (any Error)?) {
+            self.curlCode = curlCode
+            self.message = message
+            self.detail = detail
+            self.underlyingError = underlyingError
+        }
+    }
+
+    private let storage: Storage
 
     /// An error of `kind`.
     public init(_ kind: Kind, _ message: String, detail: String = "", curlCode: CurlCode? = nil, underlyingError: (any Error)? = nil) {
         self.kind = kind
-        self.message = message
-        self.detail = detail
-        self.curlCode = curlCode
-        self.underlyingError = underlyingError
+        storage = Storage(curlCode: curlCode, message: message, detail: detail, underlyingError: underlyingError)
     }
 
     public var description: String {
