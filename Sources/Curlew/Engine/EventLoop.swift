@@ -52,6 +52,9 @@ protocol LoopDriver: AnyObject {
     func run(_ commands: [LoopCommand])
     /// Commands that arrived after the loop ended (loop thread, after `ev_run`).
     func discard(_ commands: [LoopCommand])
+    /// The round's events have all been served and the loop is about to poll (loop thread):
+    /// hand over what they produced.
+    func roundEnded()
     /// The loop has ended and its watchers are stopped (loop thread, last).
     func ended()
 }
@@ -196,9 +199,14 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
             start.started.set(.failure((error as? HTTPClientError) ?? HTTPClientError(.other, "cannot start a loop", detail: "\(error)")))
             return
         }
-        // Work queued by other threads, and by jobs run here, is taken before each poll: after
-        // every callback of the round (so a socket event's resumptions have woken their tasks).
-        let prepare = EvPrepare(loop: ev) { [unowned self] in self.takeWork(for: driver) }
+        // Before each poll, after every callback of the round: first the continuations the
+        // round's events produced are resumed, all at once (at h1 C=128, 0.39 to 0.21 context
+        // switches per request against resuming after each event: a woken pool thread finds
+        // several tasks), then the work queued by other threads and by jobs run here is taken.
+        let prepare = EvPrepare(loop: ev) { [unowned self] in
+            driver.roundEnded()
+            self.takeWork(for: driver)
+        }
         prepare.start()
         wakeup.start()
         start.started.set(.success(()))

@@ -55,7 +55,6 @@ final class MultiDriver: LoopDriver {
             try multi.setopt(.maxConnects, configuration.maxIdleConnections)
         }
         pump.onDone = { [unowned self] easy, code, message in self.transferDone(easy, code, message) }
-        pump.afterEvent = { [unowned self] in self.resumptions.run() }
         pump.onFailure = { [unowned self] error in self.multiFailed(error) }
         webSockets = try WebSocketHost(ev: ev, thread: thread) { [unowned self] in self.webSocketEnded() }
         queue.onExpired = { [unowned self] transfer in
@@ -310,6 +309,11 @@ final class MultiDriver: LoopDriver {
             case .cancel, .resumeReceive, .resumeSend: break
             }
         }
+    }
+
+    func roundEnded() {
+        thread.assertCurrent("MultiDriver")
+        resumptions.run()
     }
 
     func ended() {

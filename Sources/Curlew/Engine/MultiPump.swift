@@ -19,8 +19,6 @@ final class MultiPump {
     private var timer: EvTimer?
     /// A transfer ended: its handle, and libcurl's code and message when it failed.
     var onDone: (CurlEasy, CurlCode?, String) -> Void = { _, _, _ in }
-    /// Runs after each libev event, once its completions were handed over.
-    var afterEvent: () -> Void = {}
     /// `socketAction` failed; the multi is replaced once this returns.
     var onFailure: (any Error) -> Void = { _ in }
     /// Whether a fresh multi could be made after a failure (no new work otherwise).
@@ -72,11 +70,11 @@ final class MultiPump {
         event(socket, mask)
     }
 
-    /// An event from libev: let libcurl act on it, then hand over what it produced.
+    /// An event from libev: let libcurl act on it, then hand over what it finished. (The
+    /// continuations its callbacks produced are resumed when the round ends: ``LoopDriver/roundEnded()``.)
     private func event(_ socket: Int32, _ mask: CurlSelect) {
         thread.assertCurrent("MultiPump")
         socketAction(socket, mask)
-        afterEvent()
     }
 
     /// Drives new and resumed transfers now rather than on the next timer event: libcurl

@@ -1,8 +1,10 @@
-/// Continuations the loop resumes after the libcurl call that produced their values has
-/// returned, rather than from inside its callbacks. A small response's head, body and end
-/// usually arrive in one `socket_action`: resumed together at its end, the awaiting task finds
-/// all three and runs to completion after a single wake-up, instead of waking for the head and
-/// then again for the rest. Loop-confined: every use checks its thread in debug builds.
+/// Continuations the loop resumes after the libcurl calls that produced their values have
+/// returned, rather than from inside their callbacks: when the loop's round of events ends
+/// (before it polls again), or when a command batch or a timer is done. A small response's
+/// head, body and end usually arrive in one `socket_action`: resumed together later, the
+/// awaiting task finds all three and runs to completion after a single wake-up, instead of
+/// waking for the head and then again for the rest; and the tasks a round finished are
+/// handed to the pool together. Loop-confined: every use checks its thread in debug builds.
 final class Resumptions {
     enum Pending {
         case head(Transfer.HeadContinuation, ResponseHead)
