@@ -294,6 +294,34 @@ public final class CurlMulti {
         return result
     }
 
+    /// Reads the completion messages one at a time until none is queued, handing each
+    /// finished transfer to `body` (with libcurl's code, and the message when it failed) before
+    /// the next is read: ``infoRead(max:)`` without collecting them, for a loop that reads after
+    /// every event. `body` may remove the handle, as libcurl's own examples do between reads,
+    /// and may close the multi: the reading then stops.
+    ///
+    /// The corresponding C function is `curl_multi_info_read`.
+    /// - Throws: ``CurlMultiError`` as ``infoRead(max:)`` does, before the first read.
+    public func forEachFinished(_ body: (CurlEasy, CurlCode, String) -> Void) throws(CurlMultiError) {
+        var handle = try outsideCallbacksOrInFunction("forEachFinished")
+        while true {
+            var queued: Int32 = 0
+            guard let message = curl_multi_info_read(handle, &queued) else { return }
+            if message.pointee.msg == CURLMSG_DONE, let easy = easy(for: message.pointee.easy_handle) {
+                let code = CurlCode(message.pointee.data.result)
+                if code == .ok {
+                    body(easy, code, "")
+                } else {
+                    let detail = easy.errorDetail
+                    body(easy, code, detail.isEmpty ? code.message : detail)
+                }
+            }
+            // `body` may have closed the multi.
+            guard let live = try? outsideCallbacksOrInFunction("forEachFinished") else { return }
+            handle = live
+        }
+    }
+
     /// How long until libcurl wants ``socketAction(_:events:)`` with ``socketTimeout`` (or
     /// ``perform()``), in milliseconds; -1 when it has no timeout. PycURL's `timeout()`.
     ///

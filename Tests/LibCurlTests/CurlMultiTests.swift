@@ -41,6 +41,51 @@ struct CurlMultiTests {
         #expect(multi.contains(okEasy))
     }
 
+    @Test("forEachFinished hands each finished transfer over once, may remove it meanwhile, and stops when the multi closes")
+    func forEachFinished() throws {
+        let multi = try CurlMulti()
+        let ok = Received(), notFound = Received()
+        let okEasy = try makeEasy(nginx.httpURL("/small"), nginx, into: ok)
+        let notFoundEasy = try makeEasy(nginx.httpURL("/status/404"), nginx, into: notFound)
+        let refusedEasy = try CurlEasy()
+        try refusedEasy.setopt(.url, "http://127.0.0.1:\(try unusedLoopbackPort())/")
+        for easy in [okEasy, notFoundEasy, refusedEasy] { try multi.add(easy) }
+        try runWithSelect(multi)
+
+        var seen: [(easy: CurlEasy, code: CurlCode, message: String)] = []
+        try multi.forEachFinished { easy, code, message in
+            seen.append((easy, code, message))
+            try? multi.remove(easy)
+        }
+        #expect(seen.count == 3)
+        #expect(Set(seen.map { ObjectIdentifier($0.easy) }) == Set([okEasy, notFoundEasy, refusedEasy].map(ObjectIdentifier.init)))
+        let refused = seen.first { $0.easy === refusedEasy }
+        #expect(refused?.code == .couldntConnect)
+        #expect(refused?.message.isEmpty == false)
+        #expect(seen.filter { $0.code == .ok }.allSatisfy { $0.message.isEmpty })
+        #expect(multi.count == 0)
+        #expect(ok.text == "hello")
+        // Nothing left: a second pass hands nothing over.
+        var again = 0
+        try multi.forEachFinished { _, _, _ in again += 1 }
+        #expect(again == 0)
+
+        // Closed from inside `body`: the read stops there, with the other message unread.
+        let second = try CurlMulti()
+        let first = try makeEasy(nginx.httpURL("/small"), nginx, into: Received())
+        let other = try makeEasy(nginx.httpURL("/small"), nginx, into: Received())
+        try second.add(first)
+        try second.add(other)
+        try runWithSelect(second)
+        var calls = 0
+        try second.forEachFinished { _, _, _ in
+            calls += 1
+            try? second.close()
+        }
+        #expect(calls == 1)
+        #expect(throws: CurlMultiError.self) { try second.forEachFinished { _, _, _ in } }
+    }
+
     @Test("a socketAction loop fed by the socket and timer functions, with poll, completes HTTP/1.1, h2 and h2c")
     func socketActionLoop() throws {
         let multi = try CurlMulti()

@@ -92,10 +92,7 @@ final class MultiPump {
     }
 
     func drainCompletions() {
-        while let result = try? multi.infoRead(), !(result.succeeded.isEmpty && result.failed.isEmpty) {
-            for easy in result.succeeded { onDone(easy, nil, "") }
-            for (easy, code, message) in result.failed { onDone(easy, code, message) }
-        }
+        try? multi.forEachFinished { easy, code, message in onDone(easy, code == .ok ? nil : code, message) }
     }
 
     private func failed(_ error: any Error) {

@@ -17,12 +17,18 @@ final class OriginQueue {
         init(transfer: Transfer) { self.transfer = transfer }
     }
 
+    /// One origin's transfers: how many are active, and those waiting, in arrival order from
+    /// `head` on. One object per origin, so that each call looks the origin up once.
+    private final class Line {
+        var active = 0
+        var waiting: [Waiting] = []
+        var head = 0
+        var isIdle: Bool { active == 0 && head >= waiting.count }
+    }
+
     private let limit: Int
     private let ev: EvLoop
-    private var active: [String: Int] = [:]
-    /// Per origin, the waiting transfers in arrival order from `heads[origin]` on.
-    private var waiting: [String: [Waiting]] = [:]
-    private var heads: [String: Int] = [:]
+    private var lines: [String: Line] = [:]
     private var byTransfer: [ObjectIdentifier: (origin: String, entry: Waiting)] = [:]
     /// A waiting transfer's deadline passed.
     var onExpired: (Transfer) -> Void = { _ in }
@@ -40,10 +46,17 @@ final class OriginQueue {
 
     /// Whether `transfer` may go now (counted as active); if not, it waits its turn.
     func admit(_ transfer: Transfer) -> Bool {
-        fired.removeAll()
+        if !fired.isEmpty { fired.removeAll() }
         let origin = transfer.request.originKey
-        if active[origin, default: 0] < limit {
-            active[origin, default: 0] += 1
+        let line: Line
+        if let existing = lines[origin] {
+            line = existing
+        } else {
+            line = Line()
+            lines[origin] = line
+        }
+        if line.active < limit {
+            line.active += 1
             return true
         }
         let entry = Waiting(transfer: transfer)
@@ -52,21 +65,22 @@ final class OriginQueue {
             timer.arm(after: Double(deadline) / 1000)
             entry.timer = timer
         }
-        waiting[origin, default: []].append(entry)
+        line.waiting.append(entry)
         byTransfer[ObjectIdentifier(transfer)] = (origin, entry)
         return false
     }
 
     /// An active transfer of `transfer`'s origin ended: the next waiting one, now active.
     func ended(_ transfer: Transfer) -> Admitted? {
-        fired.removeAll()
+        if !fired.isEmpty { fired.removeAll() }
         let origin = transfer.request.originKey
-        active[origin, default: 1] -= 1
-        guard let next = popFirst(origin) else {
-            if active[origin] == 0 { active[origin] = nil }
+        guard let line = lines[origin] else { return nil }
+        line.active = max(0, line.active - 1)
+        guard let next = popFirst(line) else {
+            if line.isIdle { lines[origin] = nil }
             return nil
         }
-        active[origin, default: 0] += 1
+        line.active += 1
         return Admitted(transfer: next.transfer, waitedMS: Int(TimeLimit.graceSeconds(ContinuousClock.now - next.since) * 1000))
     }
 
@@ -74,37 +88,39 @@ final class OriginQueue {
     func remove(_ transfer: Transfer) -> Bool {
         guard let (origin, entry) = byTransfer.removeValue(forKey: ObjectIdentifier(transfer)) else { return false }
         entry.timer = nil
-        waiting[origin]?.removeAll { $0 === entry }
-        heads[origin] = min(heads[origin] ?? 0, waiting[origin]?.count ?? 0)
+        if let line = lines[origin] {
+            line.waiting.removeAll { $0 === entry }
+            line.head = min(line.head, line.waiting.count)
+            if line.isIdle { lines[origin] = nil }
+        }
         return true
     }
 
     /// Every waiting transfer, out of the line (shutdown).
     func removeAll() -> [Transfer] {
         fired.removeAll()
-        let all = waiting.flatMap { origin, entries in entries.dropFirst(heads[origin] ?? 0).map(\.transfer) }
+        let all = lines.values.flatMap { line in line.waiting.dropFirst(line.head).map(\.transfer) }
         for (_, entry) in byTransfer.values { entry.timer = nil }
-        waiting.removeAll()
-        heads.removeAll()
+        for line in lines.values {
+            line.waiting.removeAll()
+            line.head = 0
+        }
+        lines = lines.filter { !$0.value.isIdle }
         byTransfer.removeAll()
         return all
     }
 
-    private func popFirst(_ origin: String) -> Waiting? {
-        guard var entries = waiting[origin] else { return nil }
-        let head = heads[origin] ?? 0
-        guard head < entries.count else { return nil }
-        let entry = entries[head]
-        if head + 1 >= 64 && head + 1 > entries.count / 2 {
+    private func popFirst(_ line: Line) -> Waiting? {
+        guard line.head < line.waiting.count else { return nil }
+        let entry = line.waiting[line.head]
+        line.head += 1
+        if line.head == line.waiting.count {
+            line.waiting.removeAll(keepingCapacity: true)
+            line.head = 0
+        } else if line.head >= 64 && line.head > line.waiting.count / 2 {
             // Drop the served prefix now and then, so that the line does not grow without end.
-            entries.removeFirst(head + 1)
-            waiting[origin] = entries.isEmpty ? nil : entries
-            heads[origin] = nil
-        } else if head + 1 == entries.count {
-            waiting[origin] = nil
-            heads[origin] = nil
-        } else {
-            heads[origin] = head + 1
+            line.waiting.removeFirst(line.head)
+            line.head = 0
         }
         entry.timer = nil
         byTransfer[ObjectIdentifier(entry.transfer)] = nil
