@@ -15,8 +15,8 @@ enum LoopCommand: Sendable {
     case resumeReceive(Transfer)
     /// The producer has bytes again (or finished): resume sending.
     case resumeSend(Transfer)
-    // indirect: a WebSocket command carries a whole TransferRequest, which would make every
-    // command in the queue that large.
+    // indirect: a WebSocket command carries several values (a channel, its request, the
+    // subprotocols, a continuation), which would make every command in the queue that large.
     indirect case webSocket(WebSocketCommand)
     /// Stop taking requests; fail what is still running after `grace` seconds; end the thread.
     case shutdown(grace: Double, done: @Sendable () -> Void)

@@ -2,8 +2,10 @@ internal import HTTPTypes
 internal import LibCurl
 
 /// Everything the loop needs to set an easy handle up for one request; built and checked by
-/// ``init(_:body:timeout:redirects:defaults:)`` before anything is sent.
-struct TransferRequest: Sendable {
+/// ``init(_:body:timeout:redirects:defaults:)`` before anything is sent, and immutable after.
+/// A class: the transfer, its loop half and the easy handle's shape all read it, and as a
+/// struct of some twenty fields it was copied (and its references retained) at each of them.
+final class TransferRequest: Sendable {
     enum Body: Sendable {
         case none
         case bytes([UInt8])
@@ -26,43 +28,43 @@ struct TransferRequest: Sendable {
         case post
     }
 
-    var url: String
-    var method: HTTPRequest.Method
+    let url: String
+    let method: HTTPRequest.Method
     /// `Name: value` lines for `CURLOPT_HTTPHEADER`, with the removals of libcurl's defaults.
-    var headerLines: [String]
-    var body: Body
-    var sendMode: SendMode
+    let headerLines: [String]
+    let body: Body
+    let sendMode: SendMode
     /// The method for `CURLOPT_CUSTOMREQUEST`, when the mode's own is not it.
-    var customMethod: String?
+    let customMethod: String?
     /// The body's length for the mode's size option: -1 for chunked, 0 for an empty body.
-    var bodyLength: Int64
-    var maxRedirects: Int?
-    var deadlineMS: Int?
+    let bodyLength: Int64
+    let maxRedirects: Int?
+    let deadlineMS: Int?
     /// The client's configuration (``Defaults/configuration``).
     var configuration: HTTPClientConfiguration { sharedConfiguration.value }
     private let sharedConfiguration: SharedConfiguration
     /// The CA file to use (a file written for `caPEM`, or `tls.caFile`).
-    var caFile: String?
+    let caFile: String?
     /// `scheme://host[:port]`, lowercased, default port dropped: what pins the request to a
     /// loop among several and groups h2c requests; empty when neither applies.
-    var originKey: String
+    let originKey: String
     /// Whether the scheme is https.
-    var isTLS: Bool
-    var decompression: Bool
+    let isTLS: Bool
+    let decompression: Bool
     /// Credentials, the request's or the client's.
-    var authentication: HTTPClientAuthentication?
+    let authentication: HTTPClientAuthentication?
     /// The jar whose cookies go with the request, when cookies are on for it.
-    var cookieJar: HTTPCookieJar?
+    let cookieJar: HTTPCookieJar?
     /// Called with the transfer's progress, and the least milliseconds between calls.
-    var progress: (@Sendable (HTTPClientProgress) -> Void)?
-    var progressIntervalMS: Int = 100
+    let progress: (@Sendable (HTTPClientProgress) -> Void)?
+    let progressIntervalMS: Int
 
     /// Whether the request is held to ``HTTPClientConfiguration/maxConnectionsPerHost`` in
     /// Curlew's own first-come-first-served queue: HTTP/1.1 for certain (cleartext without
     /// prior knowledge, or HTTP/1.1 only), where each transfer needs a connection of its own.
     /// libcurl's queue for the limit (`CURLMOPT_MAX_HOST_CONNECTIONS`) is not fair: with 64
     /// transfers over 16 connections, some waited 5 s while later ones went ahead.
-    var queuesForConnection: Bool
+    let queuesForConnection: Bool
 
     /// Whether this request goes as h2c with prior knowledge (cleartext, HTTP/2 asked for).
     var usesH2CPriorKnowledge: Bool { !isTLS && configuration.httpVersion == .http2PriorKnowledge }
@@ -114,12 +116,14 @@ struct TransferRequest: Sendable {
     ///   than http and https, a bad authority or path, a method that cannot have the body it
     ///   was given, framing fields that contradict the body, a header value with a control
     ///   character, a head too large, or a timeout or redirect limit out of range.
+    /// `urlScheme`: the scheme written into ``url`` when it is not the request's own (a
+    /// WebSocket's `ws`/`wss`, sent as its http/https upgrade).
     init(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
         redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
-        defaults: Defaults
+        defaults: Defaults, urlScheme: String? = nil
     ) throws(HTTPClientError) {
-        let configuration = defaults.configuration
+        let configuration = defaults.shared.value
         guard let scheme = request.scheme?.lowercased() else { throw .invalidRequest("the request has no scheme") }
         switch scheme {
         case "http", "https": break
@@ -219,7 +223,7 @@ struct TransferRequest: Sendable {
             if origin.hasSuffix(defaultPort) { origin.removeLast(defaultPort.count) }
             originKey = "\(scheme)://\(origin)"
         }
-        self.url = "\(scheme)://\(authority)\(path == "*" ? "/" : path)"
+        self.url = "\(urlScheme ?? scheme)://\(authority)\(path == "*" ? "/" : path)"
         self.method = request.method
         self.headerLines = lines
         self.body = framing.body
@@ -242,7 +246,7 @@ struct TransferRequest: Sendable {
         self.authentication = authentication
         self.cookieJar = options.usesCookies ? configuration.cookies : nil
         self.progress = options.progress
-        if options.progress != nil { self.progressIntervalMS = Int(TimeLimit.graceSeconds(options.progressInterval) * 1000) }
+        self.progressIntervalMS = options.progress != nil ? Int(TimeLimit.graceSeconds(options.progressInterval) * 1000) : 100
     }
 
     /// Whether a body of `length` bytes (-1: unknown) goes with `Expect: 100-continue`.

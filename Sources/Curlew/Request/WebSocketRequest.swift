@@ -39,9 +39,7 @@ extension TransferRequest {
         var plain = defaults
         plain.configuration.httpVersion = .http1Only
         plain.configuration.decompression = false
-        var transferRequest = try TransferRequest(upgrade, body: .none, timeout: timeout, redirects: .disallow, defaults: plain)
-        transferRequest.url = scheme + transferRequest.url.dropFirst(scheme == "wss" ? 5 : 4)
-        return transferRequest
+        return try TransferRequest(upgrade, body: .none, timeout: timeout, redirects: .disallow, defaults: plain, urlScheme: scheme)
     }
 
     private static let reservedFields: Set<String> = [

@@ -38,9 +38,8 @@ final class Transfer: Sendable {
         self.observation = observation
         var upload: UploadStateMachine<ProducerContinuation>?
         if case .stream(let length) = request.body { upload = UploadStateMachine(declaredLength: length) }
-        let configuration = request.configuration
-        state = Locked(Shared(machine: Machine(highWater: configuration.responseBufferHighWater,
-                                              lowWater: configuration.responseBufferLowWater, upload: upload)))
+        state = Locked(Shared(machine: Machine(highWater: request.configuration.responseBufferHighWater,
+                                              lowWater: request.configuration.responseBufferLowWater, upload: upload)))
     }
 
     // MARK: - The caller's side
