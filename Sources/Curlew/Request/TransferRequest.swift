@@ -111,6 +111,9 @@ final class TransferRequest: Sendable {
     /// as "out of memory"; 16 KiB are left for the fields it adds itself.
     static let maxHeadBytes = (1 << 20) - (16 << 10)
 
+    /// The header lines of a request without fields of its own and without a body.
+    private static let acceptRemoved = ["Accept:"]
+
     /// Checks `request` and turns it into what the loop sets up.
     /// - Throws: ``HTTPClientError/Kind/invalidRequest`` (nothing was sent) for a scheme other
     ///   than http and https, a bad authority or path, a method that cannot have the body it
@@ -147,7 +150,7 @@ final class TransferRequest: Sendable {
 
         // The request's own fields, then removals of the fields libcurl would add by itself.
         var lines: [String] = []
-        lines.reserveCapacity(request.headerFields.count + 3)
+        if !request.headerFields.isEmpty { lines.reserveCapacity(request.headerFields.count + 3) }
         var declaredLength: Int64?, declaresChunked = false
         var has = (expect: false, acceptEncoding: false, accept: false, contentType: false)
         var headBytes = request.method.rawValue.utf8.count + authority.utf8.count + path.utf8.count + configuration.userAgent.utf8.count
@@ -190,7 +193,10 @@ final class TransferRequest: Sendable {
         // `Content-Type: application/x-www-form-urlencoded` are removed (as async-http-client
         // and URLSession send none); no 100-continue round trip before a body.
         if let declaredLength, !framing.writesLength { lines.append("Content-Length: \(declaredLength)") }
-        if !has.accept { lines.append("Accept:") }
+        if !has.accept {
+            // Shared by the requests that carry no field of their own: no array per request.
+            if lines.isEmpty { lines = Self.acceptRemoved } else { lines.append("Accept:") }
+        }
         if framing.carriesBytes && !has.expect {
             lines.append(Self.expectsContinue(configuration.expectContinue, length: framing.length) ? "Expect: 100-continue" : "Expect:")
         }

@@ -26,6 +26,9 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
     private var readers = 0
     private var claimedBy: Int?
     private var bodyWaiter: BodyWaiter?
+    /// The oldest chunk held for the consumer, then the later ones from `chunks[firstChunk]`
+    /// on: a response that fits one chunk (most do) needs no array.
+    private var oldest: Chunk?
     private var chunks: [Chunk] = []
     private var firstChunk = 0
     /// Bytes held for the consumer.
@@ -106,13 +109,17 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
             if claimedBy == nil { claimedBy = reader }
             if claimedBy != reader { return .fail(Self.concurrentRead) }
         }
-        if firstChunk < chunks.count {
-            let chunk = chunks[firstChunk]
-            chunks[firstChunk] = Chunk()
-            firstChunk += 1
-            if firstChunk == chunks.count {
-                chunks.removeAll(keepingCapacity: true)
-                firstChunk = 0
+        if let chunk = oldest {
+            if firstChunk < chunks.count {
+                oldest = chunks[firstChunk]
+                chunks[firstChunk] = Chunk()
+                firstChunk += 1
+                if firstChunk == chunks.count {
+                    chunks.removeAll(keepingCapacity: true)
+                    firstChunk = 0
+                }
+            } else {
+                oldest = nil
             }
             buffered -= chunk.count
             var resume = false
@@ -182,10 +189,20 @@ struct TransferStateMachine<HeadWaiter, BodyWaiter, Chunk: RangeReplaceableColle
             return .pause
         }
         let count = bytes.count
-        if firstChunk < chunks.count, chunks[chunks.count - 1].count + count <= coalesceLimit {
-            chunks[chunks.count - 1].append(contentsOf: bytes)
+        if firstChunk < chunks.count {
+            if chunks[chunks.count - 1].count + count <= coalesceLimit {
+                chunks[chunks.count - 1].append(contentsOf: bytes)
+            } else {
+                chunks.append(Chunk(bytes))
+            }
+        } else if let held = oldest?.count {
+            if held + count <= coalesceLimit {
+                oldest?.append(contentsOf: bytes)
+            } else {
+                chunks.append(Chunk(bytes))
+            }
         } else {
-            chunks.append(Chunk(bytes))
+            oldest = Chunk(bytes)
         }
         buffered += count
         guard let waiter = bodyWaiter else { return .accepted(wake: nil) }
