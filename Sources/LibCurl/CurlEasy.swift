@@ -317,13 +317,6 @@ public final class CurlEasy {
         attachedShare = newShare
     }
 
-    /// Clears `CURLOPT_SHARE` for ``CurlShare/close()``, under the share's lock, on the closing
-    /// thread. Only the C handle is touched: `attachedShare` then reads as closed, so this
-    /// object's Swift state stays its own thread's.
-    func detachFromClosingShare() {
-        if let handle { _ = ccurlew_easy_setopt_share(handle, nil) }
-    }
-
     /// Records that ``CurlMulti/add(_:)`` put this handle in `multi`, and counts the share as in
     /// use until ``leftMulti()``.
     func enteredMulti(_ multi: CurlMulti) {

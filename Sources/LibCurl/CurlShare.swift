@@ -55,13 +55,14 @@ public enum CurlShareData: Int32, Sendable, CaseIterable {
 /// Not every kind of data is safe to share across threads (see ``CurlShareData``).
 public final class CurlShare: @unchecked Sendable {
     // @unchecked Sendable: `locks` is written only in init and deinit, and libcurl's calls into
-    // it are the mutexes themselves; every other stored state lives in `state`, a `Locked`. The weak
-    // references to easy handles inside it are only dereferenced by `close()`, under that lock:
-    // it refuses while any attached handle is performing or in a multi (counted under the same
-    // lock by the handle's own thread), reads only the handle's C pointer (written by its
-    // thread in `close()` only after `forget`, which waits for this lock) and never writes the
-    // handle's Swift state; its remaining rule (no other call on those handles meanwhile) is
-    // documented above, as in PycURL.
+    // it are the mutexes themselves; every other stored state lives in `state`, a `Locked`. The C
+    // pointers of the attached easy handles inside it are used only by `close()`, under that
+    // lock, to clear their `CURLOPT_SHARE`: it refuses while any attached handle is performing
+    // or in a multi (counted under the same lock by the handle's own thread), and a pointer is
+    // live while the lock is held, because every way a handle's C pointer ends (its `close()`,
+    // its `deinit`, a change of share) first calls `forget`, which waits for this lock. It never
+    // touches the handle's Swift state; its remaining rule (no other call on those handles
+    // meanwhile) is documented above, as in PycURL.
 
     /// Whether ``close()`` detaches attached handles (`true`) or refuses while any is attached.
     public let detachOnClose: Bool
@@ -71,20 +72,19 @@ public final class CurlShare: @unchecked Sendable {
     private let locks: UnsafeMutablePointer<pthread_mutex_t>
     private static let lockCount = 16
 
-    // @unchecked Sendable: reached only through `state`'s lock; the raw handle and the weak
-    // references inside are never handed out of a `withLock` body.
+    // @unchecked Sendable: reached only through `state`'s lock; the raw pointers inside are
+    // never handed out of a `withLock` body.
     private struct State: @unchecked Sendable {
         var handle: UnsafeMutableRawPointer?
-        var attached: [ObjectIdentifier: WeakEasy] = [:]
+        /// The C pointer of each attached easy handle, by the handle's identity. Pointers, not
+        /// weak references: a weak reference gives the handle a side table for life, and every
+        /// retain and release of it then takes the runtime's slow path (measured on the
+        /// request path of Curlew, whose loops retain their handles several times a request).
+        var attached: [ObjectIdentifier: UnsafeMutableRawPointer] = [:]
         var shared: Set<CurlShareData> = []
         /// `perform()` calls in flight, and multi memberships, of handles using this share:
         /// while above zero `close()` refuses.
         var inUse = 0
-    }
-
-    /// A weak reference to an attached easy handle, so a share never keeps a handle alive.
-    private struct WeakEasy {
-        weak var easy: CurlEasy?
     }
 
     private let state: Locked<State>
@@ -124,7 +124,7 @@ public final class CurlShare: @unchecked Sendable {
 
     /// How many live easy handles are attached.
     public var attachedCount: Int {
-        state.withLock { state in state.attached.values.count { $0.easy != nil } }
+        state.withLock { $0.attached.count }
     }
 
     /// The data currently shared.
@@ -171,8 +171,11 @@ public final class CurlShare: @unchecked Sendable {
             guard let handle = state.handle else {
                 throw CurlShareError(.invalid, detail: "the CurlShare is closed")
             }
+            guard let easyHandle = easy.handle else {
+                throw CurlShareError(.invalid, detail: "the CurlEasy is closed")
+            }
             try setShare(handle)
-            state.attached[ObjectIdentifier(easy)] = WeakEasy(easy: easy)
+            state.attached[ObjectIdentifier(easy)] = easyHandle
         }
     }
 
@@ -216,12 +219,13 @@ public final class CurlShare: @unchecked Sendable {
             guard state.inUse == 0 else {
                 throw CurlShareError(.inUse, detail: "\(state.inUse) perform() call(s) or CurlMulti membership(s) of attached CurlEasy handles are using the share")
             }
-            let live = state.attached.values.compactMap(\.easy)
-            if !live.isEmpty {
+            if !state.attached.isEmpty {
                 guard detachOnClose else {
-                    throw CurlShareError(.inUse, detail: "\(live.count) CurlEasy handle(s) still attached and detachOnClose is false")
+                    throw CurlShareError(.inUse, detail: "\(state.attached.count) CurlEasy handle(s) still attached and detachOnClose is false")
                 }
-                for easy in live { easy.detachFromClosingShare() }
+                // Only the C handle is touched: the easy's `share` then reads as closed, so its
+                // Swift state stays its own thread's.
+                for easyHandle in state.attached.values { _ = ccurlew_easy_setopt_share(easyHandle, nil) }
             }
             state.attached.removeAll()
             let code = CurlShareCode(curl_share_cleanup(handle))
