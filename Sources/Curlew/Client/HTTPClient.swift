@@ -124,7 +124,7 @@ public final class HTTPClient: Sendable {
     ///   - logger: Where to log this request; silent by default.
     /// - Throws: ``HTTPClientError``; invalid input throws before anything is sent, and task
     ///   cancellation ends the request with ``HTTPClientError/Kind/cancelled``.
-    public func execute(
+    public nonisolated(nonsending) func execute(
         _ request: HTTPRequest,
         body: HTTPClientRequestBody = .none,
         timeout: Duration? = nil,
@@ -154,7 +154,7 @@ public final class HTTPClient: Sendable {
     /// the transfer's owner and the body's producer. Inlined into one async function, the two
     /// made a frame of about 4.9 KiB, held by every request in flight (`Benchmarks/`, the
     /// in-flight row).
-    func attempt(
+    nonisolated(nonsending) func attempt(
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
         options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID, priorAttempts: Int = 0
     ) async throws -> HTTPClientResponse {
@@ -212,7 +212,7 @@ public final class HTTPClient: Sendable {
     /// Sends the transfer to its loop and waits for its final head: the response, whose body
     /// streams after it.
     @inline(never)
-    private static func response(of owner: BodyOwner, producer: Task<Void, Never>?) async throws -> HTTPClientResponse {
+    private nonisolated(nonsending) static func response(of owner: BodyOwner, producer: Task<Void, Never>?) async throws -> HTTPClientResponse {
         let transfer = owner.transfer, loop = owner.loop
         do {
             let head = try await withTaskCancellationHandler {
@@ -234,7 +234,7 @@ public final class HTTPClient: Sendable {
     }
 
     /// GETs `url`.
-    public func get(
+    public nonisolated(nonsending) func get(
         _ url: String, headers: HTTPFields = [:], timeout: Duration? = nil, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
         logger: Logger? = nil
     ) async throws -> HTTPClientResponse {

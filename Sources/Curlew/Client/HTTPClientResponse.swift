@@ -79,7 +79,7 @@ public struct ResponseBody: AsyncSequence, Sendable {
         /// The next chunk, or `nil` at the end of the body.
         /// - Throws: ``HTTPClientError`` when the transfer fails (truncated, reset, timeout…), or
         ///   ``HTTPClientError/Kind/concurrentBodyRead`` when another iterator reads the body.
-        public mutating func next() async throws -> [UInt8]? {
+        public nonisolated(nonsending) mutating func next() async throws -> [UInt8]? {
             try await owner.transfer.nextChunk(on: owner.loop, reader: reader)
         }
     }

@@ -62,7 +62,7 @@ final class Transfer: Sendable {
     func newReader() -> Int { state.withLock { $0.machine.newReader() } }
 
     /// The next body chunk for iterator `reader`, `nil` at the end.
-    func nextChunk(on loop: EventLoop, reader: Int) async throws -> [UInt8]? {
+    nonisolated(nonsending) func nextChunk(on loop: EventLoop, reader: Int) async throws -> [UInt8]? {
         // Without suspending when a chunk (or the end) is already there.
         if let value = try readyChunk(on: loop, reader: reader) { return value }
         return try await withTaskCancellationHandler {
