@@ -80,7 +80,10 @@ public final class HTTPClient: Sendable {
     /// An executor that runs tasks on the client's (first) loop thread, between libcurl's events.
     ///
     /// A task that prefers it sends its requests and takes their responses on the thread that
-    /// drives them, so no request crosses a thread: the fastest way to make many requests.
+    /// drives them, so no request crosses a thread: the least CPU and context switches per
+    /// request, and the fastest way to make requests one after another. With many in flight
+    /// it is not faster than the default on every load (one thread then does all the work):
+    /// measure yours (README, Performance).
     /// The price is that its code runs on the loop: while it runs, no transfer of that loop
     /// makes progress. Give it short, non-blocking work (parsing, bookkeeping, awaiting) and
     /// move anything heavy to another task.
