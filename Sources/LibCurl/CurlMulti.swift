@@ -281,14 +281,12 @@ public final class CurlMulti {
                 break
             }
             result.queued = Int(queued)
-            guard message.pointee.msg == CURLMSG_DONE, let easy = easy(for: message.pointee.easy_handle) else { continue }
+            guard let finished = finished(message) else { continue }
             read += 1
-            let code = CurlCode(message.pointee.data.result)
-            if code == .ok {
-                result.succeeded.append(easy)
+            if finished.code == .ok {
+                result.succeeded.append(finished.easy)
             } else {
-                let detail = easy.errorDetail
-                result.failed.append((easy, code, detail.isEmpty ? code.message : detail))
+                result.failed.append(finished)
             }
         }
         return result
@@ -307,19 +305,22 @@ public final class CurlMulti {
         while true {
             var queued: Int32 = 0
             guard let message = curl_multi_info_read(handle, &queued) else { return }
-            if message.pointee.msg == CURLMSG_DONE, let easy = easy(for: message.pointee.easy_handle) {
-                let code = CurlCode(message.pointee.data.result)
-                if code == .ok {
-                    body(easy, code, "")
-                } else {
-                    let detail = easy.errorDetail
-                    body(easy, code, detail.isEmpty ? code.message : detail)
-                }
-            }
+            if let finished = finished(message) { body(finished.easy, finished.code, finished.message) }
             // `body` may have closed the multi.
             guard let live = try? outsideCallbacksOrInFunction("forEachFinished") else { return }
             handle = live
         }
+    }
+
+    /// A `CURLMSG_DONE` message of one of this multi's handles, as the handle, libcurl's code
+    /// and, when it failed, the message (the handle's error buffer, or libcurl's text for the
+    /// code); `nil` for any other message.
+    private func finished(_ message: UnsafeMutablePointer<CURLMsg>) -> (easy: CurlEasy, code: CurlCode, message: String)? {
+        guard message.pointee.msg == CURLMSG_DONE, let easy = easy(for: message.pointee.easy_handle) else { return nil }
+        let code = CurlCode(message.pointee.data.result)
+        guard code != .ok else { return (easy, code, "") }
+        let detail = easy.errorDetail
+        return (easy, code, detail.isEmpty ? code.message : detail)
     }
 
     /// How long until libcurl wants ``socketAction(_:events:)`` with ``socketTimeout`` (or

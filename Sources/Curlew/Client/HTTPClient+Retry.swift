@@ -11,7 +11,7 @@ extension HTTPClient {
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
         options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID
     ) async throws -> HTTPClientResponse {
-        let policy = options.retry ?? configuration.retry
+        let policy = retryPolicy(options)
         let methodAllows = policy.retriesNonIdempotentRequests || Self.idempotentMethods.contains(request.method)
         var attempt = 1
         while true {

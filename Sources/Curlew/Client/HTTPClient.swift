@@ -147,7 +147,12 @@ public final class HTTPClient: Sendable {
     /// the retry policy (sets among its fields) takes no room in `execute`'s async frame.
     @inline(never)
     private func retries(_ options: HTTPClientRequestOptions) -> Bool {
-        (options.retry ?? configuration.retry).maxAttempts > 1
+        retryPolicy(options).maxAttempts > 1
+    }
+
+    /// The retry policy of a request with `options`: its own, or the client's.
+    func retryPolicy(_ options: HTTPClientRequestOptions) -> HTTPClientRetryPolicy {
+        options.retry ?? configuration.retry
     }
 
     /// One attempt at `request`.

@@ -46,7 +46,7 @@ final class OriginQueue {
 
     /// Whether `transfer` may go now (counted as active); if not, it waits its turn.
     func admit(_ transfer: Transfer) -> Bool {
-        if !fired.isEmpty { fired.removeAll() }
+        fired.removeAll()
         let origin = transfer.request.originKey
         let line: Line
         if let existing = lines[origin] {
@@ -72,7 +72,7 @@ final class OriginQueue {
 
     /// An active transfer of `transfer`'s origin ended: the next waiting one, now active.
     func ended(_ transfer: Transfer) -> Admitted? {
-        if !fired.isEmpty { fired.removeAll() }
+        fired.removeAll()
         let origin = transfer.request.originKey
         guard let line = lines[origin] else { return nil }
         line.active = max(0, line.active - 1)

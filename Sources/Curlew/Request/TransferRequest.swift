@@ -126,7 +126,9 @@ final class TransferRequest: Sendable {
         redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
         defaults: Defaults, urlScheme: String? = nil
     ) throws(HTTPClientError) {
-        let configuration = defaults.shared.value
+        // Read through the shared object, not copied into a local: a copy of the whole
+        // configuration (and retains of its references) per request.
+        let configuration = defaults.shared
         guard let scheme = request.scheme?.lowercased() else { throw .invalidRequest("the request has no scheme") }
         switch scheme {
         case "http", "https": break
@@ -135,8 +137,8 @@ final class TransferRequest: Sendable {
         default:
             throw .invalidRequest("unsupported scheme \(scheme.debugDescription): only http and https")
         }
-        if configuration.httpVersion == .http3 || configuration.httpVersion == .http3Only {
-            try Self.checkHTTP3(isTLS: scheme == "https", only: configuration.httpVersion == .http3Only)
+        if configuration.value.httpVersion == .http3 || configuration.value.httpVersion == .http3Only {
+            try Self.checkHTTP3(isTLS: scheme == "https", only: configuration.value.httpVersion == .http3Only)
         }
         guard let authority = request.authority else { throw .invalidRequest("the request has no authority (host)") }
         let host = try Authority.host(of: authority)
@@ -153,7 +155,7 @@ final class TransferRequest: Sendable {
         if !request.headerFields.isEmpty { lines.reserveCapacity(request.headerFields.count + 3) }
         var declaredLength: Int64?, declaresChunked = false
         var has = (expect: false, acceptEncoding: false, accept: false, contentType: false)
-        var headBytes = request.method.rawValue.utf8.count + authority.utf8.count + path.utf8.count + configuration.userAgent.utf8.count
+        var headBytes = request.method.rawValue.utf8.count + authority.utf8.count + path.utf8.count + configuration.value.userAgent.utf8.count
         for field in request.headerFields {
             let value = field.value
             guard FieldValue.isValid(value) else {
@@ -198,7 +200,7 @@ final class TransferRequest: Sendable {
             if lines.isEmpty { lines = Self.acceptRemoved } else { lines.append("Accept:") }
         }
         if framing.carriesBytes && !has.expect {
-            lines.append(Self.expectsContinue(configuration.expectContinue, length: framing.length) ? "Expect: 100-continue" : "Expect:")
+            lines.append(Self.expectsContinue(configuration.value.expectContinue, length: framing.length) ? "Expect: 100-continue" : "Expect:")
         }
         if let contentType = body.contentType, !has.contentType, framing.carriesBytes {
             lines.append("Content-Type: \(contentType)")
@@ -208,7 +210,7 @@ final class TransferRequest: Sendable {
         // libcurl's `Proxy-Connection: Keep-Alive` to an HTTP proxy: a header no standard defines.
         if scheme == "http" && defaults.mayUseHTTPProxy { lines.append("Proxy-Connection:") }
 
-        let policy = redirects ?? configuration.redirects
+        let policy = redirects ?? configuration.value.redirects
         var maxRedirects: Int?
         if case .follow(let max) = policy {
             guard max >= 0 else { throw .invalidRequest("the redirect limit must be 0 or more, not \(max)") }
@@ -217,11 +219,11 @@ final class TransferRequest: Sendable {
         var deadlineMS: Int?
         if let timeout {
             deadlineMS = try TimeLimit.milliseconds(timeout)
-        } else if let seconds = configuration.requestTimeout {
+        } else if let seconds = configuration.value.requestTimeout {
             deadlineMS = TimeLimit.milliseconds(seconds)
         }
-        let isHTTP1 = configuration.httpVersion == .http1Only || (scheme == "http" && configuration.httpVersion != .http2PriorKnowledge)
-        let queues = isHTTP1 && configuration.maxConnectionsPerHost > 0
+        let isHTTP1 = configuration.value.httpVersion == .http1Only || (scheme == "http" && configuration.value.httpVersion != .http2PriorKnowledge)
+        let queues = isHTTP1 && configuration.value.maxConnectionsPerHost > 0
         var originKey = ""
         if defaults.needsOriginKey || queues {
             var origin = host.lowercased()
@@ -243,14 +245,14 @@ final class TransferRequest: Sendable {
         self.originKey = originKey
         self.queuesForConnection = queues
         self.isTLS = scheme == "https"
-        self.decompression = configuration.decompression && !has.acceptEncoding
-        let authentication = options.authentication ?? configuration.authentication
+        self.decompression = configuration.value.decompression && !has.acceptEncoding
+        let authentication = options.authentication ?? configuration.value.authentication
         if let authentication, options.authentication != nil { try authentication.validate() }
         if case .ntlm = authentication, !CurlVersion.current.supportsNTLM {
             throw HTTPClientError(.unsupported, "NTLM authentication is not built into libcurl \(CurlVersion.current.version)")
         }
         self.authentication = authentication
-        self.cookieJar = options.usesCookies ? configuration.cookies : nil
+        self.cookieJar = options.usesCookies ? configuration.value.cookies : nil
         self.progress = options.progress
         self.progressIntervalMS = options.progress != nil ? Int(TimeLimit.graceSeconds(options.progressInterval) * 1000) : 100
     }
