@@ -6,19 +6,16 @@ extension HTTPClient {
     /// Methods that may be sent twice without changing what the first did (RFC 9110 §9.2.2).
     static let idempotentMethods: Set<HTTPRequest.Method> = [.get, .head, .put, .delete, .options, .trace]
 
-    /// `execute` under a retry policy of more than one attempt: see ``HTTPClientRetryPolicy``.
-    func executeRetrying(
-        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
-        options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID
-    ) async throws -> HTTPClientResponse {
-        let policy = retryPolicy(options)
+    /// A request under a retry policy of more than one attempt: see ``HTTPClientRetryPolicy``.
+    nonisolated(nonsending) func executeRetrying(_ retrying: RetryingRequest) async throws -> HTTPClientResponse {
+        let request = retrying.request, body = retrying.body, logger = retrying.logger, id = retrying.id
+        let policy = retryPolicy(retrying.options)
         let methodAllows = policy.retriesNonIdempotentRequests || Self.idempotentMethods.contains(request.method)
         var attempt = 1
         while true {
             let outcome: Result<HTTPClientResponse, HTTPClientError>
             do {
-                outcome = .success(try await self.attempt(request, body: body, timeout: timeout, redirects: redirects, options: options,
-                                                          logger: logger, id: id, priorAttempts: attempt - 1))
+                outcome = .success(try await self.attempt(retrying, priorAttempts: attempt - 1))
             } catch let error as HTTPClientError {
                 outcome = .failure(error)
             }

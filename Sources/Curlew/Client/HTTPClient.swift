@@ -36,7 +36,7 @@ public final class HTTPClient: Sendable {
     /// Whether ``shutdown(gracePeriod:)`` was called.
     var isShutDown: Bool { state.withLock { $0.shutDown } }
 
-    private static let silentLogger = Logger(label: "curlew", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let silentLogger = Logger(label: "curlew", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// A client with the default configuration for scripts and tools, started on first use and
     /// never shut down. Requests on it throw if its loop could not start.
@@ -135,110 +135,7 @@ public final class HTTPClient: Sendable {
         options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
         logger: Logger? = nil
     ) async throws -> HTTPClientResponse {
-        let id = HTTPClientRequestID.next()
-        guard retries(options) else {
-            return try await attempt(request, body: body, timeout: timeout, redirects: redirects, options: options, logger: logger, id: id)
-        }
-        return try await executeRetrying(request, body: body, timeout: timeout, redirects: redirects, options: options,
-                                         logger: logger, id: id)
-    }
-
-    /// Whether a request with `options` may take more than one attempt. Out of line, so that
-    /// the retry policy (sets among its fields) takes no room in `execute`'s async frame.
-    @inline(never)
-    private func retries(_ options: HTTPClientRequestOptions) -> Bool {
-        retryPolicy(options).maxAttempts > 1
-    }
-
-    /// The retry policy of a request with `options`: its own, or the client's.
-    func retryPolicy(_ options: HTTPClientRequestOptions) -> HTTPClientRetryPolicy {
-        options.retry ?? configuration.retry
-    }
-
-    /// One attempt at `request`.
-    ///
-    /// In two parts, so that what waits stays small: `startAttempt`, synchronous, checks the
-    /// request and builds the transfer on the thread's stack; what awaits the head holds only
-    /// the transfer's owner and the body's producer. Inlined into one async function, the two
-    /// made a frame of about 4.9 KiB, held by every request in flight (`Benchmarks/`, the
-    /// in-flight row).
-    nonisolated(nonsending) func attempt(
-        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
-        options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID, priorAttempts: Int = 0
-    ) async throws -> HTTPClientResponse {
-        let started = try startAttempt(request, body: body, timeout: timeout, redirects: redirects, options: options, logger: logger,
-                                       id: id, priorAttempts: priorAttempts)
-        return try await Self.response(of: started.owner, producer: started.producer)
-    }
-
-    /// Checks `request`, builds its transfer and starts the request body's producer, if any;
-    /// the transfer goes to its loop once its caller waits for the head.
-    @inline(never)
-    private func startAttempt(
-        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
-        options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID, priorAttempts: Int
-    ) throws(HTTPClientError) -> (owner: BodyOwner, producer: Task<Void, Never>?) {
-        guard let engine else { throw startupError ?? .shutdown }
-        guard !state.withLock({ $0.shutDown }) else { throw HTTPClientError.shutdown }
-        var request = request
-        var observation: RequestObservation?
-        if configuration.metricsEnabled || configuration.tracingEnabled {
-            let url = "\(request.scheme ?? "")://\(request.authority ?? "")\(request.path ?? "/")"
-            observation = RequestObservation(request, url: url, id: id, metrics: metricHandles,
-                                             tracing: configuration.tracingEnabled, priorAttempts: priorAttempts,
-                                             fields: &request.headerFields)
-        }
-        let transferRequest: TransferRequest
-        do {
-            transferRequest = try self.transferRequest(request, body: body, timeout: timeout, redirects: redirects, options: options)
-        } catch {
-            observation?.finished(error, metrics: nil)
-            throw error
-        }
-        let loop = engine.loop(for: transferRequest.originKey)
-        var requestLogger = logger ?? Self.silentLogger
-        if logger != nil { requestLogger[metadataKey: "curlew.request.id"] = "\(id)" }
-        let transfer = Transfer(request: transferRequest, logger: requestLogger, id: id, observation: observation)
-        var producer: Task<Void, Never>?
-        if case .stream(_, let produce) = body.storage, case .stream = transferRequest.body {
-            let upload = UploadStream(transfer: transfer, loop: loop)
-            producer = Task {
-                do {
-                    try await produce(upload)
-                } catch {
-                    // The upload's own failure (a length mismatch, the transfer's end), or what
-                    // the caller's stream threw: either stops the transfer and closes its connection.
-                    let reason = transfer.uploadFailure ?? HTTPClientError(
-                        .requestBodyFailed, "the request body stream threw: \(error)", underlyingError: error)
-                    transfer.cancel(on: loop, reason: reason)
-                }
-            }
-        }
-        return (BodyOwner(transfer: transfer, loop: loop), producer)
-    }
-
-    /// Sends the transfer to its loop and waits for its final head: the response, whose body
-    /// streams after it.
-    @inline(never)
-    private nonisolated(nonsending) static func response(of owner: BodyOwner, producer: Task<Void, Never>?) async throws -> HTTPClientResponse {
-        let transfer = owner.transfer, loop = owner.loop
-        do {
-            let head = try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (continuation: Transfer.HeadContinuation) in
-                    transfer.waitForHead(continuation)
-                    if !loop.send(.start(transfer)) {
-                        transfer.finish(.shutdown, metrics: nil, nil)
-                    }
-                }
-            } onCancel: {
-                transfer.cancel(on: loop)
-            }
-            return HTTPClientResponse(head: head.response, version: head.version, body: ResponseBody(owner: owner),
-                                      requestID: transfer.id, url: head.finalURL ?? transfer.request.url, redirectCount: head.redirects)
-        } catch {
-            producer?.cancel()
-            throw error
-        }
+        try await Self.response(to: start(request, body: body, timeout: timeout, redirects: redirects, options: options, logger: logger))
     }
 
     /// GETs `url`.
@@ -246,7 +143,7 @@ public final class HTTPClient: Sendable {
         _ url: String, headers: HTTPFields = [:], timeout: Duration? = nil, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
         logger: Logger? = nil
     ) async throws -> HTTPClientResponse {
-        try await execute(try Self.request(.get, url, headers: headers), timeout: timeout, options: options, logger: logger)
+        try await Self.response(to: startGet(url, headers: headers, timeout: timeout, options: options, logger: logger))
     }
 
     /// POSTs `body` to `url`.

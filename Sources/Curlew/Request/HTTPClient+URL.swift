@@ -5,7 +5,7 @@ extension HTTPClient {
     /// An `HTTPRequest` for a URL string.
     /// - Throws: ``HTTPClientError`` with ``HTTPClientError/Kind/invalidRequest`` for a URL
     ///   that does not parse or has no host.
-    public static func request(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws -> HTTPRequest {
+    public static func request(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws(HTTPClientError) -> HTTPRequest {
         if let parts = URLSplitter.split(url) {
             return HTTPRequest(method: method, scheme: parts.scheme, authority: parts.authority, path: parts.pathAndQuery, headerFields: headers)
         }
@@ -14,7 +14,7 @@ extension HTTPClient {
 
     /// ``request(_:_:headers:)`` through Foundation's `URLComponents`: user info, IPv6
     /// literals, international names, characters to percent-encode.
-    static func foundationRequest(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws -> HTTPRequest {
+    static func foundationRequest(_ method: HTTPRequest.Method, _ url: String, headers: HTTPFields = [:]) throws(HTTPClientError) -> HTTPRequest {
         func invalid() -> HTTPClientError { .invalidRequest("not a valid URL: \(url.debugDescription)") }
         // No space or control character anywhere, and no `%` that does not start an escape: for
         // those libcurl and Foundation would send different requests, so neither is guessed.

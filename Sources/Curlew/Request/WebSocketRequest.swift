@@ -11,14 +11,7 @@ extension TransferRequest {
     static func webSocket(
         _ url: String, headers: HTTPFields, subprotocols: [String], timeout: Duration?, defaults: Defaults
     ) throws(HTTPClientError) -> TransferRequest {
-        let request: HTTPRequest
-        do {
-            request = try HTTPClient.request(.get, url, headers: headers)
-        } catch let error as HTTPClientError {
-            throw error
-        } catch {
-            throw .invalidRequest("not a valid URL: \(url.debugDescription)")
-        }
+        let request = try HTTPClient.request(.get, url, headers: headers)
         let scheme = request.scheme?.lowercased() ?? ""
         guard scheme == "ws" || scheme == "wss" else {
             throw .invalidRequest("a WebSocket URL starts with ws:// or wss://, not \(scheme.isEmpty ? "nothing" : "\(scheme)://")")
