@@ -32,6 +32,31 @@ struct HeadParserTests {
         }
     }
 
+    @Test("values that are not ASCII come out as HTTPTypes makes them from the same bytes: UTF-8 as text, Latin-1 kept")
+    func nonASCIIValues() throws {
+        let values: [[UInt8]] = [
+            Array("text/plain; charset=utf-8".utf8),
+            Array("caf\u{E9} \u{1F426}".utf8),  // UTF-8
+            [0x63, 0x61, 0x66, 0xE9],  // Latin-1 "café", not UTF-8
+            [0x61, 0x09, 0x62, 0x80, 0xFF],
+        ]
+        var parser = HeadParser()
+        var lines: [[UInt8]] = [Array("HTTP/1.1 200 OK\r\n".utf8)]
+        for (index, value) in values.enumerated() { lines.append(Array("X-V\(index): ".utf8) + value + [13, 10]) }
+        lines.append([13, 10])
+        var head: HeadParser.Head?
+        for var line in lines {
+            if let done = line.withUnsafeMutableBytes({ parser.feed(UnsafeRawBufferPointer($0)) }) { head = done }
+        }
+        let fields = try #require(head).fields
+        #expect(fields.count == values.count)
+        for (index, value) in values.enumerated() {
+            let name = try #require(HTTPField.Name("X-V\(index)"))
+            #expect(fields.first { $0.name == name } == HTTPField(name: name, value: value), "value \(index)")
+        }
+        #expect(fields[HTTPField.Name("X-V1")!] == "caf\u{E9} \u{1F426}")
+    }
+
     @Test("fields keep their spelling and order, values are trimmed, known and unknown names alike")
     func fields() throws {
         let heads = feed([

@@ -41,12 +41,24 @@ struct HeadParser {
                     guard end <= bytes.count else { break }
                     let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[nameStart..<valueStart])
                     if let name = KnownFieldNames.match(nameBytes) ?? HTTPField.Name(String(decoding: nameBytes, as: UTF8.self)) {
-                        fields.append(HTTPField(name: name, value: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<end])))
+                        fields.append(Self.field(name, UnsafeRawBufferPointer(rebasing: bytes[valueStart..<end])))
                     }
                     start = end
                 }
             }
             return fields
+        }
+
+        /// The field `name: value`. An ASCII value (nearly every one) goes in as a `String`
+        /// decoded here, where the decoding is specialized: HTTPTypes' initializer from bytes
+        /// validates them as UTF-8 through an unspecialized generic (1.7 % of the loop's samples
+        /// at h1 C=16). Other values go in as bytes, so Latin-1 that is not UTF-8 is kept as it
+        /// is. Either way the field is the one HTTPTypes makes from the same bytes.
+        private static func field(_ name: HTTPField.Name, _ value: UnsafeRawBufferPointer) -> HTTPField {
+            if value.allSatisfy({ $0 < 0x80 }) {
+                return HTTPField(name: name, value: String(decoding: value, as: UTF8.self))
+            }
+            return HTTPField(name: name, value: value)
         }
 
         /// The head as the caller gets it.
