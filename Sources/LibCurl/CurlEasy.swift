@@ -18,7 +18,10 @@ public final class CurlEasy {
     /// `CURL_ERROR_SIZE` bytes owned by this object for `CURLOPT_ERRORBUFFER`; freed in `deinit`,
     /// never before, because libcurl may write to it until `curl_easy_cleanup` returns.
     private let errorBuffer: UnsafeMutablePointer<CChar>
-    /// Lists handed to libcurl by option: it reads them for as long as they are set.
+    /// Lists handed to libcurl, which reads them for as long as they are set:
+    /// `CURLOPT_HTTPHEADER`'s in a slot of its own (nearly every handle sets it, and a
+    /// dictionary of one entry took 96 bytes per handle), the others by option.
+    private var headerList: UnsafeMutablePointer<curl_slist>?
     private var lists: [UInt32: UnsafeMutablePointer<curl_slist>] = [:]
     /// How many of this handle's callbacks are on the stack.
     private var callbackDepth = 0
@@ -206,6 +209,8 @@ public final class CurlEasy {
     }
 
     private func freeLists() {
+        curl_slist_free_all(headerList)
+        headerList = nil
         for list in lists.values { curl_slist_free_all(list) }
         lists.removeAll()
     }
@@ -271,9 +276,15 @@ public final class CurlEasy {
             try check(code, "cannot set list option \(option.rawValue)")
             return
         }
-        let old = lists.removeValue(forKey: option.rawValue)
-        if let list { lists[option.rawValue] = list }
-        if let old { curl_slist_free_all(old) }
+        let old: UnsafeMutablePointer<curl_slist>?
+        if option.option == CURLOPT_HTTPHEADER {
+            old = headerList
+            headerList = list
+        } else {
+            old = lists.removeValue(forKey: option.rawValue)
+            if let list { lists[option.rawValue] = list }
+        }
+        curl_slist_free_all(old)
     }
 
     /// Sets a blob option (certificates and keys in memory). PycURL's `Curl.setopt(option, bytes)`.

@@ -239,7 +239,7 @@ final class MultiDriver: LoopDriver {
             jar.merge(sent: loopTransfer.cookiesSent, received: (try? easy.getinfo(.cookieList)) ?? [])
         }
         // A handle with cookies in its engine is never reused: they would go with its next request.
-        pool.recycle(easy, shape: failure == nil ? loopTransfer.shape : nil, callbacks: loopTransfer.callbacks,
+        pool.recycle(easy, shape: failure == nil ? loopTransfer.shape.take() : nil, callbacks: loopTransfer.callbacks,
                      keep: accepting && transfer.request.cookieJar == nil)
         if h2c != nil {
             let outcome = H2CPriming<Transfer>.Outcome(failure, headSent: loopTransfer.headSent,
