@@ -116,6 +116,34 @@ struct MethodBodyMatrixTests {
         }
     }
 
+    @Test("get(url) sends what execute sends for the same URL and fields, on the fast path and off it")
+    func getMatchesExecute() async throws {
+        let port = httpbin.url("/").dropFirst("http://127.0.0.1:".count).prefix { $0 != "/" }
+        let urls = [
+            httpbin.url("/anything/a%20b?x=1&y=%C3%A9"),  // taken by URLSplitter
+            "HTTP://LOCALHOST:\(port)/anything/Path",  // taken too: scheme lowercased, authority as written
+            "http://user:secret@127.0.0.1:\(port)/anything?q",  // user info: the Foundation path
+        ]
+        var fields = HTTPFields()
+        fields[HTTPField.Name("X-Curlew-Probe")!] = "same"
+        fields[.accept] = "application/json"
+        try await withHTTPClient(configuration: plainConfiguration()) { client in
+            for url in urls {
+                let viaGet = try await client.get(url, headers: fields).text()
+                let viaExecute = try await client.execute(HTTPClient.request(.get, url, headers: fields)).text()
+                let seen = try #require(JSONSerialization.jsonObject(with: Data(viaGet.utf8)) as? [String: Any])
+                #expect(seen["method"] as? String == "GET", "\(url)")
+                #expect((seen["headers"] as? [String: Any])?["X-Curlew-Probe"] as? String == "same", "\(url)")
+                #expect(viaGet == viaExecute, "\(url)")
+            }
+            for bad in ["ftp://127.0.0.1/x", "http://", "http://h/a b"] {
+                let viaGet = await httpError { _ = try await client.get(bad) }
+                let viaExecute = await httpError { _ = try await client.execute(HTTPClient.request(.get, bad)) }
+                #expect(viaGet?.kind == .invalidRequest && viaExecute?.kind == .invalidRequest, "\(bad)")
+            }
+        }
+    }
+
     @Test("a Content-Type the caller sets is sent as set; an agreeing Content-Length is kept, a contradicting one refused")
     func callerFields() async throws {
         try await withHTTPClient(configuration: plainConfiguration()) { client in

@@ -59,12 +59,34 @@ extension HTTPClient {
                                          options: options, logger: logger, id: id))
     }
 
-    /// Starts a GET of `url`: the request is made here, so that no async frame holds it.
+    /// Starts a GET of `url`. In the common case (a URL ``URLSplitter`` takes, one attempt, no
+    /// metrics or tracing, which read an `HTTPRequest`) the transfer is made from the URL's
+    /// parts, with no `HTTPRequest` in between; the splitter takes only printable ASCII, for
+    /// which `HTTPRequest` would keep each part as it is.
     @inline(never)
     func startGet(
         _ url: String, headers: HTTPFields, timeout: Duration?, options: HTTPClientRequestOptions, logger: Logger?
     ) throws(HTTPClientError) -> Started {
-        try start(Self.request(.get, url, headers: headers), body: .none, timeout: timeout, redirects: nil, options: options, logger: logger)
+        guard !configuration.metricsEnabled, !configuration.tracingEnabled, retryPolicy(options).maxAttempts <= 1,
+              let parts = URLSplitter.split(url)
+        else {
+            return try start(Self.request(.get, url, headers: headers), body: .none, timeout: timeout, redirects: nil, options: options,
+                             logger: logger)
+        }
+        let engine = try liveEngine()
+        let target = TransferRequest.Target(method: .get, scheme: parts.scheme, authority: parts.authority, path: parts.pathAndQuery,
+                                            headerFields: headers)
+        let transferRequest = try TransferRequest(target, body: .none, timeout: timeout, redirects: nil, options: options,
+                                                  defaults: requestDefaults)
+        let started = launch(transferRequest, body: .none, engine: engine, logger: logger, id: .next(), observation: nil)
+        return .attempt(started.owner, producer: started.producer)
+    }
+
+    /// The engine, when the client started and is not shut down.
+    private func liveEngine() throws(HTTPClientError) -> Engine {
+        guard let engine else { throw startupError ?? .shutdown }
+        guard !isShutDown else { throw HTTPClientError.shutdown }
+        return engine
     }
 
     /// Waits for a started request's response.
@@ -96,8 +118,7 @@ extension HTTPClient {
         _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
         options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID, priorAttempts: Int
     ) throws(HTTPClientError) -> (owner: BodyOwner, producer: Task<Void, Never>?) {
-        guard let engine else { throw startupError ?? .shutdown }
-        guard !isShutDown else { throw HTTPClientError.shutdown }
+        let engine = try liveEngine()
         var request = request
         var observation: RequestObservation?
         if configuration.metricsEnabled || configuration.tracingEnabled {
@@ -113,6 +134,14 @@ extension HTTPClient {
             observation?.finished(error, metrics: nil)
             throw error
         }
+        return launch(transferRequest, body: body, engine: engine, logger: logger, id: id, observation: observation)
+    }
+
+    /// Makes the transfer of a checked request and starts its body's producer, if any.
+    private func launch(
+        _ transferRequest: TransferRequest, body: HTTPClientRequestBody, engine: Engine, logger: Logger?, id: HTTPClientRequestID,
+        observation: RequestObservation?
+    ) -> (owner: BodyOwner, producer: Task<Void, Never>?) {
         let loop = engine.loop(for: transferRequest.originKey)
         var requestLogger = logger ?? Self.silentLogger
         if logger != nil { requestLogger[metadataKey: "curlew.request.id"] = "\(id)" }

@@ -114,6 +114,40 @@ final class TransferRequest: Sendable {
     /// The header lines of a request without fields of its own and without a body.
     private static let acceptRemoved = ["Accept:"]
 
+    /// What the checks read of a request: an `HTTPRequest`'s method, pseudo-header fields and
+    /// fields, or the same taken from a URL by ``URLSplitter`` (`HTTPClient.get` with a common
+    /// URL makes no `HTTPRequest`, whose storage is an allocation of its own).
+    struct Target {
+        var method: HTTPRequest.Method
+        var scheme: String?
+        var authority: String?
+        var path: String?
+        var headerFields: HTTPFields
+
+        init(method: HTTPRequest.Method, scheme: String?, authority: String?, path: String?, headerFields: HTTPFields) {
+            self.method = method
+            self.scheme = scheme
+            self.authority = authority
+            self.path = path
+            self.headerFields = headerFields
+        }
+
+        init(_ request: HTTPRequest) {
+            self.init(method: request.method, scheme: request.scheme, authority: request.authority, path: request.path,
+                      headerFields: request.headerFields)
+        }
+    }
+
+    /// Checks `request` and turns it into what the loop sets up, through its ``Target``.
+    convenience init(
+        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
+        redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
+        defaults: Defaults, urlScheme: String? = nil
+    ) throws(HTTPClientError) {
+        try self.init(Target(request), body: body, timeout: timeout, redirects: redirects, options: options, defaults: defaults,
+                      urlScheme: urlScheme)
+    }
+
     /// Checks `request` and turns it into what the loop sets up.
     /// - Throws: ``HTTPClientError/Kind/invalidRequest`` (nothing was sent) for a scheme other
     ///   than http and https, a bad authority or path, a method that cannot have the body it
@@ -122,7 +156,7 @@ final class TransferRequest: Sendable {
     /// `urlScheme`: the scheme written into ``url`` when it is not the request's own (a
     /// WebSocket's `ws`/`wss`, sent as its http/https upgrade).
     init(
-        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
+        _ request: Target, body: HTTPClientRequestBody, timeout: Duration?,
         redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
         defaults: Defaults, urlScheme: String? = nil
     ) throws(HTTPClientError) {
