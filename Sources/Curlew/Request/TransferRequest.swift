@@ -123,19 +123,6 @@ final class TransferRequest: Sendable {
         var authority: String?
         var path: String?
         var headerFields: HTTPFields
-
-        init(method: HTTPRequest.Method, scheme: String?, authority: String?, path: String?, headerFields: HTTPFields) {
-            self.method = method
-            self.scheme = scheme
-            self.authority = authority
-            self.path = path
-            self.headerFields = headerFields
-        }
-
-        init(_ request: HTTPRequest) {
-            self.init(method: request.method, scheme: request.scheme, authority: request.authority, path: request.path,
-                      headerFields: request.headerFields)
-        }
     }
 
     /// Checks `request` and turns it into what the loop sets up, through its ``Target``.
@@ -298,5 +285,13 @@ final class TransferRequest: Sendable {
         case .always: return true
         case .above(let bytes): return length < 0 || length > bytes
         }
+    }
+}
+
+extension TransferRequest.Target {
+    // In an extension, so that the memberwise initializer stays synthesized.
+    init(_ request: HTTPRequest) {
+        self.init(method: request.method, scheme: request.scheme, authority: request.authority, path: request.path,
+                  headerFields: request.headerFields)
     }
 }
