@@ -20,7 +20,7 @@ extension HTTPClient {
     /// What a request with more than one possible attempt needs for each of them.
     final class RetryingRequest: Sendable {
         let client: HTTPClient
-        let request: HTTPRequest
+        let request: TransferRequest.Target
         let body: HTTPClientRequestBody
         let timeout: Duration?
         let redirects: HTTPClientConfiguration.RedirectPolicy?
@@ -28,7 +28,7 @@ extension HTTPClient {
         let logger: Logger?
         let id: HTTPClientRequestID
 
-        init(client: HTTPClient, request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?,
+        init(client: HTTPClient, request: TransferRequest.Target, body: HTTPClientRequestBody, timeout: Duration?,
              redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions, logger: Logger?,
              id: HTTPClientRequestID) {
             self.client = client
@@ -46,8 +46,8 @@ extension HTTPClient {
     /// attempt, what its attempts need.
     @inline(never)
     func start(
-        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
-        options: HTTPClientRequestOptions, logger: Logger?
+        _ request: TransferRequest.Target, body: HTTPClientRequestBody, timeout: Duration?,
+        redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions, logger: Logger?
     ) throws(HTTPClientError) -> Started {
         let id = HTTPClientRequestID.next()
         guard retryPolicy(options).maxAttempts > 1 else {
@@ -59,34 +59,21 @@ extension HTTPClient {
                                          options: options, logger: logger, id: id))
     }
 
-    /// Starts a GET of `url`. In the common case (a URL ``URLSplitter`` takes, one attempt, no
-    /// metrics or tracing, which read an `HTTPRequest`) the transfer is made from the URL's
-    /// parts, with no `HTTPRequest` in between; the splitter takes only printable ASCII, for
-    /// which `HTTPRequest` would keep each part as it is.
+    /// Starts a GET of `url`. A URL ``URLSplitter`` takes (printable ASCII, which an
+    /// `HTTPRequest` would keep as it is) goes in as its parts, with no `HTTPRequest` made;
+    /// any other through ``request(_:_:headers:)``.
     @inline(never)
     func startGet(
         _ url: String, headers: HTTPFields, timeout: Duration?, options: HTTPClientRequestOptions, logger: Logger?
     ) throws(HTTPClientError) -> Started {
-        guard !configuration.metricsEnabled, !configuration.tracingEnabled, retryPolicy(options).maxAttempts <= 1,
-              let parts = URLSplitter.split(url)
-        else {
-            return try start(Self.request(.get, url, headers: headers), body: .none, timeout: timeout, redirects: nil, options: options,
-                             logger: logger)
-        }
-        let engine = try liveEngine()
-        let target = TransferRequest.Target(method: .get, scheme: parts.scheme, authority: parts.authority, path: parts.pathAndQuery,
+        let target: TransferRequest.Target
+        if let parts = URLSplitter.split(url) {
+            target = TransferRequest.Target(method: .get, scheme: parts.scheme, authority: parts.authority, path: parts.pathAndQuery,
                                             headerFields: headers)
-        let transferRequest = try TransferRequest(target, body: .none, timeout: timeout, redirects: nil, options: options,
-                                                  defaults: requestDefaults)
-        let started = launch(transferRequest, body: .none, engine: engine, logger: logger, id: .next(), observation: nil)
-        return .attempt(started.owner, producer: started.producer)
-    }
-
-    /// The engine, when the client started and is not shut down.
-    private func liveEngine() throws(HTTPClientError) -> Engine {
-        guard let engine else { throw startupError ?? .shutdown }
-        guard !isShutDown else { throw HTTPClientError.shutdown }
-        return engine
+        } else {
+            target = TransferRequest.Target(try Self.foundationRequest(.get, url, headers: headers))
+        }
+        return try start(target, body: .none, timeout: timeout, redirects: nil, options: options, logger: logger)
     }
 
     /// Waits for a started request's response.
@@ -115,10 +102,12 @@ extension HTTPClient {
     /// the transfer goes to its loop once its caller waits for the head.
     @inline(never)
     private func startAttempt(
-        _ request: HTTPRequest, body: HTTPClientRequestBody, timeout: Duration?, redirects: HTTPClientConfiguration.RedirectPolicy?,
-        options: HTTPClientRequestOptions, logger: Logger?, id: HTTPClientRequestID, priorAttempts: Int
+        _ request: TransferRequest.Target, body: HTTPClientRequestBody, timeout: Duration?,
+        redirects: HTTPClientConfiguration.RedirectPolicy?, options: HTTPClientRequestOptions, logger: Logger?,
+        id: HTTPClientRequestID, priorAttempts: Int
     ) throws(HTTPClientError) -> (owner: BodyOwner, producer: Task<Void, Never>?) {
-        let engine = try liveEngine()
+        guard let engine else { throw startupError ?? .shutdown }
+        guard !isShutDown else { throw HTTPClientError.shutdown }
         var request = request
         var observation: RequestObservation?
         if configuration.metricsEnabled || configuration.tracingEnabled {
@@ -129,19 +118,12 @@ extension HTTPClient {
         }
         let transferRequest: TransferRequest
         do {
-            transferRequest = try self.transferRequest(request, body: body, timeout: timeout, redirects: redirects, options: options)
+            transferRequest = try TransferRequest(request, body: body, timeout: timeout, redirects: redirects, options: options,
+                                                  defaults: requestDefaults)
         } catch {
             observation?.finished(error, metrics: nil)
             throw error
         }
-        return launch(transferRequest, body: body, engine: engine, logger: logger, id: id, observation: observation)
-    }
-
-    /// Makes the transfer of a checked request and starts its body's producer, if any.
-    private func launch(
-        _ transferRequest: TransferRequest, body: HTTPClientRequestBody, engine: Engine, logger: Logger?, id: HTTPClientRequestID,
-        observation: RequestObservation?
-    ) -> (owner: BodyOwner, producer: Task<Void, Never>?) {
         let loop = engine.loop(for: transferRequest.originKey)
         var requestLogger = logger ?? Self.silentLogger
         if logger != nil { requestLogger[metadataKey: "curlew.request.id"] = "\(id)" }

@@ -135,7 +135,8 @@ public final class HTTPClient: Sendable {
         options: HTTPClientRequestOptions = HTTPClientRequestOptions(),
         logger: Logger? = nil
     ) async throws -> HTTPClientResponse {
-        try await Self.response(to: start(request, body: body, timeout: timeout, redirects: redirects, options: options, logger: logger))
+        try await Self.response(to: start(TransferRequest.Target(request), body: body, timeout: timeout, redirects: redirects,
+                                          options: options, logger: logger))
     }
 
     /// GETs `url`.

@@ -51,7 +51,7 @@ final class RequestObservation: Sendable {
     /// The client's metric handles, when metrics are on.
     private let handles: MetricHandles?
 
-    init(_ request: HTTPRequest, url: String, id: HTTPClientRequestID, metrics handles: MetricHandles?, tracing: Bool,
+    init(_ request: TransferRequest.Target, url: String, id: HTTPClientRequestID, metrics handles: MetricHandles?, tracing: Bool,
          priorAttempts: Int = 0, fields: inout HTTPFields) {
         self.priorAttempts = priorAttempts
         self.handles = handles
@@ -160,7 +160,7 @@ final class RequestObservation: Sendable {
     }
 
     /// The host (brackets of an IPv6 literal removed) and port of an absolute request.
-    static func server(of request: HTTPRequest) -> (String, Int) {
+    static func server(of request: TransferRequest.Target) -> (String, Int) {
         let authority = request.authority ?? ""
         let defaultPort = request.scheme?.lowercased() == "https" ? 443 : 80
         let hostPart = authority.split(separator: "@").last.map(String.init) ?? authority
